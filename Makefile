@@ -1,0 +1,47 @@
+# The two commands: `make run` (the portal with demo data) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
+
+.PHONY: run test install lint worker beat clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start the portal at http://127.0.0.1:8000 with demo data.
+run: $(STAMP)
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "  The portal runs at http://127.0.0.1:8000  (staff admin: http://127.0.0.1:8000/admin/)"
+	@echo "  E-mails it sends are written to var/mail/ (or go to EMAIL_URL when set)."
+	@echo ""
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## Run the whole test suite on PostgreSQL and Redis.
+test: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy foundation/audit.py foundation/emails.py members/services.py
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+## A Celery worker and beat, for running with REDIS_URL set.
+worker: $(STAMP)
+	$(BIN)/celery -A foundation worker -l info
+
+beat: $(STAMP)
+	$(BIN)/celery -A foundation beat -l info
+
+clean:
+	rm -rf var db.sqlite3

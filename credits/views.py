@@ -1,0 +1,5 @@
+from django.shortcuts import render
+
+
+def programme(request):
+    return render(request, "credits/programme.html")

@@ -1,0 +1,40 @@
+"""A ModelAdmin base that writes every admin add, change and delete to the audit log and
+shows the object's audit history on its History page."""
+
+from django.contrib import admin
+
+from . import audit
+
+
+def _plain(value):
+    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+
+
+class AuditedModelAdmin(admin.ModelAdmin):
+    object_history_template = "admin/audited_object_history.html"
+
+    def save_model(self, request, obj, form, change):
+        old = {name: _plain(form.initial.get(name)) for name in form.changed_data}
+        super().save_model(request, obj, form, change)
+        new = {name: _plain(form.cleaned_data.get(name)) for name in form.changed_data}
+        if change and not new:
+            return
+        audit.record(
+            obj, actor=request.user, action="admin.change" if change else "admin.add",
+            old=old if change else None, new=new,
+        )
+
+    def delete_model(self, request, obj):
+        audit.record(obj, actor=request.user, action="admin.delete")
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            audit.record(obj, actor=request.user, action="admin.delete")
+        super().delete_queryset(request, queryset)
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {}),
+                         "audit_entries": audit.history(obj) if obj is not None else []}
+        return super().history_view(request, object_id, extra_context=extra_context)

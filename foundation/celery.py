@@ -1,0 +1,21 @@
+"""The Celery app. Tasks are enqueued after commit, carry primary keys as JSON, are
+acknowledged late and retried with backoff, so each must be safe to run twice."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "foundation.settings")
+
+app = Celery("foundation", task_cls="celery.contrib.django.task:DjangoTask")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Periodic jobs find their work by window, so a missed run only makes them late.
+app.conf.beat_schedule = {
+    "retry-unsent-emails": {
+        "task": "foundation.tasks.retry_unsent_emails",
+        "schedule": crontab(minute="*/15"),
+    },
+}

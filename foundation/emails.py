@@ -1,0 +1,97 @@
+"""Outgoing e-mail. `queue` renders a message from templates/<app>/emails/<name>.{txt,html,
+subject.txt}, stores it once under its unique key and sends it from a task after commit."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.template.exceptions import TemplateDoesNotExist
+from django.utils import timezone
+
+from .models import OutboundEmail
+
+
+def email_key(kind: str, obj: Any, recipient: str) -> str:
+    ident = f"{obj._meta.label_lower}:{obj.pk}" if hasattr(obj, "_meta") else str(obj)
+    return f"{kind}:{ident}:{recipient.lower()}"[:255]
+
+
+def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """Subject, text and HTML bodies of `template` (e.g. "members/emails/invitation")."""
+    context = {
+        "FOUNDATION_NAME": settings.FOUNDATION_NAME,
+        "SITE_URL": settings.SITE_URL,
+        **context,
+    }
+    subject = " ".join(render_to_string(f"{template}.subject.txt", context).split())
+    text = render_to_string(f"{template}.txt", context)
+    try:
+        html = render_to_string(f"{template}.html", context)
+    except TemplateDoesNotExist:
+        html = ""
+    return subject, text, html
+
+
+def queue(
+    *, kind: str, obj: Any, to: str, template: str, context: dict[str, Any]
+) -> OutboundEmail | None:
+    """Store the message under (kind, object, recipient) and send it after commit.
+    A second call with the same key returns None: the message exists already."""
+    subject, text, html = render(template, context)
+    return queue_rendered(
+        key=email_key(kind, obj, to), kind=kind, to=to, subject=subject, text=text, html=html
+    )
+
+
+def queue_rendered(
+    *, key: str, kind: str, to: str, subject: str, text: str, html: str = ""
+) -> OutboundEmail | None:
+    from .tasks import send_email
+
+    try:
+        with transaction.atomic():
+            message = OutboundEmail.objects.create(
+                key=key, kind=kind, to=to, subject=subject, body_text=text, body_html=html
+            )
+    except IntegrityError:
+        return None
+    send_email.delay_on_commit(message.pk)
+    return message
+
+
+@transaction.atomic
+def deliver(*, email_id: int) -> bool:
+    """Send one stored message unless it was sent already. Holds the row lock while sending,
+    so two workers with the same message cannot both send it."""
+    message = OutboundEmail.objects.select_for_update().get(pk=email_id)
+    if message.status == OutboundEmail.Status.SENT:
+        return False
+    message.attempts += 1
+    mail = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to],
+    )
+    if message.body_html:
+        mail.attach_alternative(message.body_html, "text/html")
+    mail.send()
+    message.status = OutboundEmail.Status.SENT
+    message.sent_at = timezone.now()
+    message.last_error = ""
+    message.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+    return True
+
+
+def mark_failed(*, email_id: int, error: str) -> None:
+    OutboundEmail.objects.filter(pk=email_id).exclude(status=OutboundEmail.Status.SENT).update(
+        status=OutboundEmail.Status.FAILED, last_error=error[:2000]
+    )
+
+
+def mark_queued(*, email_id: int) -> None:
+    OutboundEmail.objects.filter(pk=email_id, status=OutboundEmail.Status.FAILED).update(
+        status=OutboundEmail.Status.QUEUED
+    )

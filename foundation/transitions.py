@@ -1,0 +1,12 @@
+"""Status machines: each model keeps an ALLOWED_TRANSITIONS map next to it."""
+
+from collections.abc import Mapping
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken; views and admin show the message to the person."""
+
+
+def ensure_transition(current: str, new: str, allowed: Mapping[str, set[str]]) -> None:
+    if new not in allowed.get(current, set()):
+        raise DomainError(f"Cannot go from “{current}” to “{new}”.")

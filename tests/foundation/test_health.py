@@ -1,0 +1,39 @@
+import pytest
+
+from foundation.celery import app
+
+pytestmark = pytest.mark.django_db
+
+
+def test_all_services_answer(client, settings):
+    assert "redis" in settings.CACHES["default"]["BACKEND"].lower()  # the real cache
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "cache": "ok", "broker": "ok"}
+
+
+def test_broker_down_is_named(client, monkeypatch):
+    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["failing"] == ["broker"]
+
+
+def test_cache_down_is_named(client, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["failing"] == ["cache"]
+
+
+def test_database_down_is_named(client, monkeypatch):
+    from foundation import health
+
+    def broken():
+        raise RuntimeError("connection refused")
+
+    monkeypatch.setitem(health.CHECKS, "database", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["failing"] == ["database"]

@@ -1,0 +1,44 @@
+import pytest
+
+from members.models import OrganizationRole, Role
+from tests.members.factories import OrganizationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_page_shows_live_figures(client):
+    for _ in range(3):
+        org = OrganizationFactory()
+        OrganizationRole.objects.create(organization=org, user=UserFactory(), role=Role.ADMIN)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.context["figures"] == {"organizations": 3, "people": 3}
+
+
+def test_home_page_runs_a_constant_number_of_queries(client, django_assert_max_num_queries):
+    OrganizationFactory.create_batch(30)
+    with django_assert_max_num_queries(4):
+        client.get("/")
+
+
+@pytest.mark.parametrize("path", ["/", "/membership/", "/members/", "/credits/", "/projects/",
+                                  "/accounts/login/", "/accounts/signup/"])
+def test_public_pages_share_the_layout_and_navigation(client, path):
+    html = client.get(path).content.decode()
+    for link in ['href="/membership/"', 'href="/members/"', 'href="/credits/"',
+                 'href="/projects/"', 'href="/accounts/login/"']:
+        assert link in html, (path, link)
+    assert '<main id="main"' in html
+    assert "https://cdn" not in html
+
+
+def test_navigation_offers_dashboard_when_logged_in(client, user):
+    client.force_login(user)
+    html = client.get("/").content.decode()
+    assert 'href="/dashboard/"' in html
+    assert "Log out" in html
+
+
+def test_admin_is_branded(admin_client):
+    html = admin_client.get("/admin/").content.decode()
+    assert "PyTorch Foundation staff" in html
