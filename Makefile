@@ -33,7 +33,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy foundation/audit.py foundation/emails.py members/services.py
+	$(BIN)/mypy foundation/audit.py foundation/emails.py foundation/uploads.py members/services.py
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 
 ## A Celery worker and beat, for running with REDIS_URL set.

@@ -6,8 +6,8 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.template.exceptions import TemplateDoesNotExist
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import OutboundEmail
@@ -25,12 +25,14 @@ def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
         "SITE_URL": settings.SITE_URL,
         **context,
     }
-    subject = " ".join(render_to_string(f"{template}.subject.txt", context).split())
+    subject_line = render_to_string(f"{template}.subject.txt", context)
+    subject = " ".join(subject_line.split())
     text = render_to_string(f"{template}.txt", context)
+    html = ""
     try:
         html = render_to_string(f"{template}.html", context)
     except TemplateDoesNotExist:
-        html = ""
+        pass
     return subject, text, html
 
 

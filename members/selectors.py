@@ -11,7 +11,9 @@ def organizations_of(user: User):
         Organization.objects.filter(roles__user=user)
         .distinct()
         .prefetch_related(
-            Prefetch("roles", queryset=OrganizationRole.objects.filter(user=user), to_attr="my_roles")
+            Prefetch(
+                "roles", queryset=OrganizationRole.objects.filter(user=user), to_attr="my_roles"
+            )
         )
     )
 

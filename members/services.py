@@ -131,7 +131,8 @@ def invitation_create(
 ) -> Invitation:
     email = email.strip()
     role_list = _roles(roles)
-    if OrganizationRole.objects.filter(organization=organization, user__email__iexact=email).exists():
+    members = OrganizationRole.objects.filter(organization=organization)
+    if members.filter(user__email__iexact=email).exists():
         raise DomainError(f"{email} already belongs to {organization}.")
     if organization.invitations.filter(
         status=Invitation.Status.PENDING, email__iexact=email

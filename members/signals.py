@@ -1,5 +1,5 @@
-from django.contrib.auth.signals import user_logged_in
 from django.contrib import messages
+from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 from foundation.transitions import DomainError

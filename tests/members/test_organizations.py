@@ -205,7 +205,7 @@ def test_last_admin_cannot_drop_the_admin_role(client, org_admin):
 
 
 def test_person_may_belong_to_several_organizations(client, user):
-    for n in range(2):
+    for _ in range(2):
         org = OrganizationFactory()
         OrganizationRole.objects.create(organization=org, user=user, role=Role.MARKETING)
     client.force_login(user)
