@@ -33,7 +33,8 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy foundation/audit.py foundation/emails.py foundation/uploads.py members/services.py
+	$(BIN)/mypy foundation/audit.py foundation/emails.py foundation/uploads.py members/services.py \
+		foundation/billing/services.py foundation/billing/events.py foundation/billing/stripe_sync.py
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 
 ## A Celery worker and beat, for running with REDIS_URL set.

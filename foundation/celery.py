@@ -14,6 +14,14 @@ app.autodiscover_tasks()
 
 # Periodic jobs find their work by window, so a missed run only makes them late.
 app.conf.beat_schedule = {
+    "retry-waiting-stripe-events": {
+        "task": "foundation.billing.tasks.retry_waiting_stripe_events",
+        "schedule": crontab(minute="*/5"),
+    },
+    "invoice-overdue-notices": {
+        "task": "foundation.billing.tasks.send_overdue_notices",
+        "schedule": crontab(hour=6, minute=0),
+    },
     "retry-unsent-emails": {
         "task": "foundation.tasks.retry_unsent_emails",
         "schedule": crontab(minute="*/15"),

@@ -1,6 +1,7 @@
 """Outgoing e-mail. `queue` renders a message from templates/<app>/emails/<name>.{txt,html,
 subject.txt}, stores it once under its unique key and sends it from a task after commit."""
 
+import contextlib
 from typing import Any
 
 from django.conf import settings
@@ -13,9 +14,12 @@ from django.utils import timezone
 from .models import OutboundEmail
 
 
-def email_key(kind: str, obj: Any, recipient: str) -> str:
+def email_key(kind: str, obj: Any, recipient: str, occurrence: str = "") -> str:
+    """(kind, object, recipient), plus `occurrence` for a message that may recur (a
+    reminder per due date, a notice per payment attempt)."""
     ident = f"{obj._meta.label_lower}:{obj.pk}" if hasattr(obj, "_meta") else str(obj)
-    return f"{kind}:{ident}:{recipient.lower()}"[:255]
+    key = f"{kind}:{ident}:{recipient.lower()}"
+    return (f"{key}:{occurrence}" if occurrence else key)[:255]
 
 
 def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
@@ -29,22 +33,22 @@ def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
     subject = " ".join(subject_line.split())
     text = render_to_string(f"{template}.txt", context)
     html = ""
-    try:
+    with contextlib.suppress(TemplateDoesNotExist):
         html = render_to_string(f"{template}.html", context)
-    except TemplateDoesNotExist:
-        pass
     return subject, text, html
 
 
 def queue(
-    *, kind: str, obj: Any, to: str, template: str, context: dict[str, Any]
+    *, kind: str, obj: Any, to: str, template: str, context: dict[str, Any],
+    occurrence: str = "",
 ) -> OutboundEmail | None:
     """Store the message under (kind, object, recipient) and send it after commit.
     A second call with the same key returns None: the message exists already."""
+    key = email_key(kind, obj, to, occurrence)
+    if OutboundEmail.objects.filter(key=key).exists():
+        return None
     subject, text, html = render(template, context)
-    return queue_rendered(
-        key=email_key(kind, obj, to), kind=kind, to=to, subject=subject, text=text, html=html
-    )
+    return queue_rendered(key=key, kind=kind, to=to, subject=subject, text=text, html=html)
 
 
 def queue_rendered(

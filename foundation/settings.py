@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "foundation",
+    "foundation.billing",
     "members",
     "credits",
     "projects",
@@ -192,6 +193,12 @@ STAFF_EMAILS = env.list("STAFF_EMAILS", default=[])
 
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Shown on invoices issued without Stripe (and beside Stripe's own payment options).
+BANK_TRANSFER_INSTRUCTIONS = env.str(
+    "BANK_TRANSFER_INSTRUCTIONS",
+    default="Pay by bank transfer to the foundation's account: the account details are on "
+    "the invoice you received from our finance team. Quote the invoice number as reference.",
+)
 
 # Logo uploads.
 LOGO_MAX_BYTES = 2 * 1024 * 1024

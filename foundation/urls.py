@@ -11,5 +11,6 @@ urlpatterns = [
     path("media/<path:path>", media.serve, name="media"),
     path("credits/", include("credits.urls")),
     path("projects/", include("projects.urls")),
+    path("", include("foundation.billing.urls")),
     path("", include("members.urls")),
 ]

@@ -50,6 +50,7 @@ def organization_detail(request, slug):
     org = selectors.organization_for(request.user, slug)
     my_roles = services.roles_of(request.user, org)
     is_admin = Role.ADMIN in my_roles
+    sees_invoices = bool(my_roles & {Role.ADMIN, Role.BILLING})
     return render(
         request,
         "members/organization_detail.html",
@@ -63,6 +64,7 @@ def organization_detail(request, slug):
             "invite_form": InvitationForm(),
             "roles": Role.choices,
             "history": audit.history(org)[:20] if is_admin else [],
+            "invoices": org.invoices.exclude(number=None) if sees_invoices else [],
         },
     )
 

@@ -1,0 +1,166 @@
+"""Stripe events: stored once when the webhook receives them, processed by a task after
+commit. Processing locks the event row, so a duplicate or concurrent delivery changes
+nothing, and each handler goes through the invoice services, which ignore a repeat."""
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from foundation.transitions import DomainError
+
+from . import services, stripe_api
+from .models import Invoice, Payment, StripeEvent
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+DONE = {StripeEvent.Status.PROCESSED, StripeEvent.Status.IGNORED}
+
+
+class InvoiceNotYetKnown(Exception):
+    """The event names an invoice we have not stored (yet): retried, then failed."""
+
+
+def record(payload: dict[str, Any]) -> tuple[StripeEvent, bool]:
+    """Store a verified event once; schedule its processing after commit."""
+    from .tasks import process_stripe_event
+
+    try:
+        with transaction.atomic():
+            event, created = StripeEvent.objects.get_or_create(
+                stripe_id=payload["id"], defaults={"type": payload["type"], "payload": payload}
+            )
+    except IntegrityError:
+        return StripeEvent.objects.get(stripe_id=payload["id"]), False
+    if created:
+        process_stripe_event.delay_on_commit(event.pk)
+    return event, created
+
+
+def _invoice_for(obj: dict[str, Any]) -> Invoice | None:
+    """Our invoice by its Stripe id, or by the id we put in its metadata when Stripe's event
+    outran our own record of the Stripe id."""
+    invoice = Invoice.objects.filter(stripe_invoice_id=obj.get("id")).first()
+    if invoice:
+        return invoice
+    portal_id = str((obj.get("metadata") or {}).get("portal_invoice_id", ""))
+    if not portal_id.isdigit():
+        return None
+    invoice = Invoice.objects.filter(pk=int(portal_id), stripe_invoice_id__isnull=True).first()
+    if invoice:
+        invoice.stripe_invoice_id = obj["id"]
+        invoice.save(update_fields=["stripe_invoice_id"])
+    return invoice
+
+
+def _timestamp(value: int | None) -> datetime | None:
+    return datetime.fromtimestamp(value, tz=UTC) if value else None
+
+
+def _finalized(invoice: Invoice, obj: dict, event: StripeEvent) -> None:
+    if invoice.is_payable and not invoice.hosted_invoice_url:
+        services.invoice_stripe_synced(invoice_id=invoice.pk, stripe_invoice_id=obj["id"],
+                                       hosted_url=obj.get("hosted_invoice_url") or "")
+
+
+def _paid(invoice: Invoice, obj: dict, event: StripeEvent) -> None:
+    payments = (obj.get("payments") or {}).get("data") or []
+    stripe_id = (payments[0].get("id") if payments else None) or obj["id"]
+    paid_at = (obj.get("status_transitions") or {}).get("paid_at") or event.payload.get("created")
+    services.invoice_mark_paid(
+        invoice_id=invoice.pk,
+        method=Payment.Method.STRIPE,
+        amount=stripe_api.from_cents(obj.get("amount_paid") or 0),
+        received_at=_timestamp(paid_at),
+        stripe_id=stripe_id,
+    )
+
+
+def _payment_failed(invoice: Invoice, obj: dict, event: StripeEvent) -> None:
+    services.invoice_payment_failed(invoice_id=invoice.pk, attempt=event.stripe_id,
+                                    reason=f"attempt {obj.get('attempt_count') or 1}")
+
+
+def _voided(invoice: Invoice, obj: dict, event: StripeEvent) -> None:
+    services.invoice_void(invoice_id=invoice.pk, note="Voided in Stripe", from_stripe=True)
+
+
+def _uncollectible(invoice: Invoice, obj: dict, event: StripeEvent) -> None:
+    services.invoice_mark_uncollectible(invoice_id=invoice.pk,
+                                        note="Marked uncollectible in Stripe")
+
+
+HANDLERS = {
+    "invoice.finalized": _finalized,
+    "invoice.paid": _paid,
+    "invoice.payment_failed": _payment_failed,
+    "invoice.voided": _voided,
+    "invoice.marked_uncollectible": _uncollectible,
+}
+
+
+def _finish(event: StripeEvent, status: str) -> str:
+    event.status = status
+    event.attempts += 1
+    event.last_error = ""
+    event.processed_at = timezone.now()
+    event.save(update_fields=["status", "attempts", "last_error", "processed_at"])
+    return status
+
+
+def _note_failure(event_id: int, error: str, *, failed: bool) -> str:
+    status = StripeEvent.Status.FAILED if failed else StripeEvent.Status.PENDING
+    StripeEvent.objects.filter(pk=event_id).exclude(status__in=DONE).update(
+        attempts=F("attempts") + 1, last_error=error[:2000], status=status
+    )
+    return status
+
+
+def process(*, event_id: int, last_try: bool = False) -> str:
+    """Apply one event. Returns its status; raises InvoiceNotYetKnown to be retried."""
+    try:
+        with transaction.atomic():
+            event = StripeEvent.objects.select_for_update().get(pk=event_id)
+            if event.status in DONE:
+                return event.status
+            handler = HANDLERS.get(event.type)
+            if handler is None:
+                return _finish(event, StripeEvent.Status.IGNORED)
+            obj = event.payload["data"]["object"]
+            invoice = _invoice_for(obj)
+            if invoice is None:
+                raise InvoiceNotYetKnown(f"No invoice of ours matches {obj.get('id')}.")
+            handler(invoice, obj, event)
+            return _finish(event, StripeEvent.Status.PROCESSED)
+    except InvoiceNotYetKnown as exc:
+        status = _note_failure(event_id, str(exc), failed=last_try)
+        if last_try:
+            return status
+        raise
+    except DomainError as exc:
+        return _note_failure(event_id, str(exc), failed=True)
+    except Exception as exc:
+        logger.exception("Stripe event %s failed", event_id)
+        _note_failure(event_id, repr(exc), failed=True)
+        raise
+
+
+def process_again(*, event_id: int) -> str:
+    """Staff's "process again": a failed event gets a fresh set of attempts."""
+    StripeEvent.objects.filter(pk=event_id, status=StripeEvent.Status.FAILED).update(
+        status=StripeEvent.Status.PENDING, attempts=0
+    )
+    return process(event_id=event_id, last_try=True)
+
+
+def waiting_ids() -> list[int]:
+    stale = timezone.now() - timedelta(minutes=5)
+    return list(
+        StripeEvent.objects.filter(
+            status=StripeEvent.Status.PENDING, received_at__lte=stale, attempts__lt=MAX_ATTEMPTS
+        ).values_list("pk", flat=True)[:500]
+    )

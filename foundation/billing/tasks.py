@@ -1,0 +1,45 @@
+from celery import shared_task
+
+from . import events, services, stripe_api, stripe_sync
+
+MAX_STRIPE_RETRIES = 6
+
+
+@shared_task(bind=True, autoretry_for=stripe_api.RETRYABLE_ERRORS, retry_backoff=30,
+             retry_backoff_max=3600, max_retries=MAX_STRIPE_RETRIES)
+def push_invoice_to_stripe(self, invoice_id: int) -> None:
+    try:
+        stripe_sync.push_invoice(invoice_id)
+    except Exception as exc:
+        if self.request.retries >= MAX_STRIPE_RETRIES or not isinstance(
+            exc, stripe_api.RETRYABLE_ERRORS
+        ):
+            services.invoice_sync_failed(invoice_id=invoice_id, error=repr(exc))
+        raise
+
+
+@shared_task(autoretry_for=stripe_api.RETRYABLE_ERRORS, retry_backoff=30,
+             max_retries=MAX_STRIPE_RETRIES)
+def push_status_to_stripe(invoice_id: int) -> None:
+    stripe_sync.push_status(invoice_id)
+
+
+@shared_task(bind=True, autoretry_for=(events.InvoiceNotYetKnown,), retry_backoff=15,
+             retry_backoff_max=900, max_retries=events.MAX_ATTEMPTS - 1)
+def process_stripe_event(self, event_id: int) -> str:
+    last_try = self.request.retries >= events.MAX_ATTEMPTS - 1
+    return events.process(event_id=event_id, last_try=last_try)
+
+
+@shared_task
+def retry_waiting_stripe_events() -> int:
+    """Beat: pick up events whose task was lost (a worker died before it ran)."""
+    ids = events.waiting_ids()
+    for pk in ids:
+        process_stripe_event.delay(pk)
+    return len(ids)
+
+
+@shared_task
+def send_overdue_notices() -> int:
+    return services.send_overdue_notices()

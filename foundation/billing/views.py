@@ -1,0 +1,61 @@
+import json
+
+import stripe
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from members.models import OrganizationRole, Role
+
+from . import events
+from .models import Invoice
+
+INVOICE_VIEWERS = {Role.ADMIN, Role.BILLING}
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    """Verify, store once, answer at once; a task processes the event after commit."""
+    secret = settings.STRIPE_WEBHOOK_SECRET
+    if not secret:
+        return HttpResponseBadRequest("Webhooks are not configured.")
+    signature = request.headers.get("Stripe-Signature", "")
+    try:
+        stripe.WebhookSignature.verify_header(
+            request.body.decode("utf-8", "replace"), signature, secret,
+            stripe.Webhook.DEFAULT_TOLERANCE,
+        )
+    except stripe.SignatureVerificationError:
+        return HttpResponseBadRequest("Bad or stale signature.")
+    try:
+        payload = json.loads(request.body)
+    except ValueError:
+        payload = None
+    if not (isinstance(payload, dict) and isinstance(payload.get("id"), str)
+            and isinstance(payload.get("type"), str) and isinstance(payload.get("data"), dict)):
+        return HttpResponseBadRequest("The body is not a Stripe event.")
+    _, created = events.record(payload)
+    return JsonResponse({"received": True, "duplicate": not created})
+
+
+@login_required
+def invoice_detail(request, slug, invoice_id):
+    """The printable invoice, for the organization's admins and billing contacts only."""
+    allowed = OrganizationRole.objects.filter(
+        user=request.user, organization__slug=slug, role__in=INVOICE_VIEWERS
+    ).exists()
+    if not allowed:
+        raise Http404("No such invoice.")
+    invoice = get_object_or_404(
+        Invoice.objects.select_related("organization").prefetch_related("lines"),
+        pk=invoice_id, organization__slug=slug, number__isnull=False,
+    )
+    return render(request, "billing/invoice.html", {
+        "invoice": invoice,
+        "bank_transfer": settings.BANK_TRANSFER_INSTRUCTIONS,
+        "payment": getattr(invoice, "payment", None),
+    })
