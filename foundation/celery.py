@@ -22,6 +22,22 @@ app.conf.beat_schedule = {
         "task": "foundation.billing.tasks.send_overdue_notices",
         "schedule": crontab(hour=6, minute=0),
     },
+    "membership-renewal-invoices": {
+        "task": "members.tasks.issue_renewal_invoices",
+        "schedule": crontab(hour=5, minute=0),
+    },
+    "membership-renewal-reminders": {
+        "task": "members.tasks.send_renewal_reminders",
+        "schedule": crontab(hour=5, minute=15),
+    },
+    "membership-lapse": {
+        "task": "members.tasks.lapse_memberships",
+        "schedule": crontab(hour=5, minute=30),
+    },
+    "board-review-reminders": {
+        "task": "members.tasks.send_review_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "retry-unsent-emails": {
         "task": "foundation.tasks.retry_unsent_emails",
         "schedule": crontab(minute="*/15"),

@@ -1,7 +1,6 @@
 """Outgoing e-mail. `queue` renders a message from templates/<app>/emails/<name>.{txt,html,
 subject.txt}, stores it once under its unique key and sends it from a task after commit."""
 
-import contextlib
 from typing import Any
 
 from django.conf import settings
@@ -32,9 +31,10 @@ def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
     subject_line = render_to_string(f"{template}.subject.txt", context)
     subject = " ".join(subject_line.split())
     text = render_to_string(f"{template}.txt", context)
-    html = ""
-    with contextlib.suppress(TemplateDoesNotExist):
+    try:
         html = render_to_string(f"{template}.html", context)
+    except TemplateDoesNotExist:  # most messages are their text, laid out in our HTML frame
+        html = render_to_string("foundation/emails/from_text.html", {**context, "text": text})
     return subject, text, html
 
 
@@ -101,3 +101,13 @@ def mark_queued(*, email_id: int) -> None:
     OutboundEmail.objects.filter(pk=email_id, status=OutboundEmail.Status.FAILED).update(
         status=OutboundEmail.Status.QUEUED
     )
+
+
+def staff_emails() -> list[str]:
+    """Who hears about work for staff: STAFF_EMAILS, or else every active staff account."""
+    if settings.STAFF_EMAILS:
+        return list(settings.STAFF_EMAILS)
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(is_staff=True, is_active=True)
+    return sorted(users.values_list("email", flat=True))

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "foundation",
     "foundation.billing",
+    "foundation.checklists",
     "members",
     "credits",
     "projects",

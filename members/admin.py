@@ -1,11 +1,32 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 
 from foundation.admin_audit import AuditedModelAdmin
+from foundation.checklists.admin import ChecklistInline
 from foundation.transitions import DomainError
 
 from . import services
-from .models import Invitation, Organization, OrganizationRole, User
+from .models import (
+    AgreementVersion,
+    Application,
+    Benefit,
+    FeeBand,
+    Invitation,
+    Membership,
+    Organization,
+    OrganizationRole,
+    Testimonial,
+    Tier,
+    User,
+)
+from .services import applications as app_services
+from .services import memberships as mem_services
 
 
 @admin.register(User)
@@ -32,8 +53,9 @@ class OrganizationRoleInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(AuditedModelAdmin):
-    list_display = ["display_name", "legal_name", "type", "country", "employees", "created_at"]
-    list_filter = ["type"]
+    list_display = ["display_name", "legal_name", "type", "country", "employees",
+                    "is_founding_member", "created_at"]
+    list_filter = ["type", "is_founding_member"]
     search_fields = ["display_name", "legal_name", "slug"]
     prepopulated_fields = {"slug": ["display_name"]}
     inlines = [OrganizationRoleInline]
@@ -58,3 +80,167 @@ class InvitationAdmin(AuditedModelAdmin):
                 services.invitation_revoke(invitation=invitation, actor=request.user)
             except DomainError as exc:
                 self.message_user(request, f"{invitation}: {exc}", messages.ERROR)
+
+
+class FeeBandInline(admin.TabularInline):
+    model = FeeBand
+    extra = 0
+
+
+@admin.register(Tier)
+class TierAdmin(AuditedModelAdmin):
+    list_display = ["name", "fee_kind", "annual_fee", "review", "requires_lf_silver", "order"]
+    inlines = [FeeBandInline]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Benefit)
+class BenefitAdmin(AuditedModelAdmin):
+    list_display = ["name", "key", "deliverable", "due_days", "member_must_provide", "order"]
+    filter_horizontal = ["tiers"]
+
+
+@admin.register(AgreementVersion)
+class AgreementVersionAdmin(AuditedModelAdmin):
+    list_display = ["__str__", "published_at"]
+
+
+@admin.register(Testimonial)
+class TestimonialAdmin(AuditedModelAdmin):
+    list_display = ["organization", "author"]
+    autocomplete_fields = ["organization"]
+
+
+class ReviewOverdueFilter(admin.SimpleListFilter):
+    title = "board review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Overdue"), ("due", "Under review")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "overdue":
+            return queryset.overdue(timezone.localdate())
+        if self.value() == "due":
+            return queryset.filter(status=Application.Status.UNDER_REVIEW)
+        return queryset
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
+                           required=False, help_text="The applicant reads this.")
+
+
+DECISIONS = {
+    "approve": (app_services.application_approve, "note", "Approve"),
+    "reject": (app_services.application_reject, "reason", "Reject"),
+    "changes": (app_services.application_request_changes, "note", "Ask for changes"),
+}
+
+
+@admin.register(Application)
+class ApplicationAdmin(AuditedModelAdmin):
+    list_display = ["organization", "tier", "status", "signed", "review_due_display",
+                    "annual_fee", "submitted_at"]
+    list_filter = ["tier", "status", ReviewOverdueFilter]
+    search_fields = ["organization__display_name", "organization__legal_name",
+                     "signatory_email"]
+    ordering = ["review_due", "-submitted_at"]
+    readonly_fields = [f.name for f in Application._meta.fields]
+    change_form_template = "admin/members/application/change_form.html"
+    actions = ["approve"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(boolean=True, description="signed")
+    def signed(self, obj):
+        return obj.signed_at is not None
+
+    @admin.display(description="review due", ordering="review_due")
+    def review_due_display(self, obj):
+        if obj.review_due is None:
+            return "—"
+        if obj.is_overdue:
+            return format_html('<strong style="color:#b42318">{} · overdue</strong>',
+                               obj.review_due)
+        return obj.review_due
+
+    @admin.action(description="Approve the selected applications (board decision)")
+    def approve(self, request, queryset):
+        for application in queryset:
+            try:
+                app_services.application_approve(application_id=application.pk,
+                                                 actor=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{application}: {exc}", messages.ERROR)
+
+    def get_urls(self):
+        return [
+            path("<int:application_id>/decide/<str:decision>/",
+                 self.admin_site.admin_view(self.decide_view),
+                 name="members_application_decide"),
+            *super().get_urls(),
+        ]
+
+    def decide_view(self, request, application_id, decision):
+        application = get_object_or_404(Application, pk=application_id)
+        if decision not in DECISIONS:
+            raise Http404("No such decision.")
+        service, note_arg, label = DECISIONS[decision]
+        form = DecisionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                service(application_id=application.pk, actor=request.user,
+                        **{note_arg: form.cleaned_data["note"]})
+            except DomainError as exc:
+                form.add_error("note", str(exc))
+            else:
+                self.message_user(request, f"{label}: {application} recorded.",
+                                  messages.SUCCESS)
+                return redirect(reverse("admin:members_application_change",
+                                        args=[application.pk]))
+        return render(request, "admin/members/application/decide.html", {
+            **self.admin_site.each_context(request), "application": application,
+            "form": form, "label": label, "opts": self.model._meta,
+            "title": f"{label}: {application}",
+        })
+
+
+@admin.register(Membership)
+class MembershipAdmin(AuditedModelAdmin):
+    list_display = ["organization", "tier", "status", "starts_on", "ends_on",
+                    "board_representative", "tac_representative"]
+    list_filter = ["tier", "status"]
+    search_fields = ["organization__display_name", "organization__legal_name"]
+    readonly_fields = ["organization", "tier", "application", "status", "starts_on", "ends_on"]
+    fields = readonly_fields + ["board_representative", "tac_representative"]
+    inlines = [ChecklistInline]
+    actions = ["export_csv"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"board_seats": mem_services.board_seats(), **(extra_context or {})}
+        return super().changelist_view(request, extra_context=extra)
+
+    @admin.action(description="Export the selected members as CSV")
+    def export_csv(self, request, queryset):
+        from foundation.billing.admin import csv_response
+
+        rows = (
+            [m.organization.legal_name, m.organization.display_name, m.tier.name, m.status,
+             m.starts_on or "", m.ends_on or "", m.organization.get_type_display(),
+             m.organization.employees, m.organization.country, m.organization.website,
+             "yes" if m.organization.is_founding_member else "", m.board_representative,
+             m.tac_representative]
+            for m in queryset.select_related("organization", "tier")
+        )
+        return csv_response("members.csv", [
+            "legal name", "name", "tier", "status", "term start", "term end", "type",
+            "employees", "country", "website", "founding member", "board representative",
+            "TAC representative"], rows)

@@ -7,3 +7,4 @@ class MembersConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401
+        from .services import memberships  # noqa: F401  (connects the invoice-paid hook)

@@ -46,7 +46,11 @@ def _type(item: dict) -> str:
 
 
 def seed(users: dict[str, User]) -> list[Organization]:
+    from .demo_programme import seed_catalogue, seed_memberships
+
+    tiers = seed_catalogue()
     organizations = []
+    classes = []
     for item in landscape_members():
         legal, display = _names(item["name"])
         slug = re.sub(r"[^a-z0-9]+", "-", display.lower()).strip("-")[:80]
@@ -69,8 +73,10 @@ def seed(users: dict[str, User]) -> list[Organization]:
             except (OSError, UploadRejected):
                 pass  # a demo organization without a logo is still a useful demo
         organizations.append(org)
+        classes.append(item["class"])
     if organizations:
         OrganizationRole.objects.get_or_create(
             organization=organizations[0], user=users["member"], role=Role.ADMIN
         )
+    seed_memberships(tiers, list(zip(organizations, classes, strict=True)), users["staff"])
     return organizations

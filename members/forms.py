@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 
 from foundation.uploads import UploadRejected, clean_logo
 
-from .models import Organization, Role
+from .models import Organization, Role, Tier
 
 
 class OrganizationForm(forms.ModelForm):
@@ -52,3 +52,87 @@ class RolesForm(forms.Form):
         choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple, required=False,
         help_text="Untick every role to remove the person from the organization.",
     )
+
+
+class ApplicationForm(forms.Form):
+    """The membership application. Rules are checked here for inline errors and again by
+    the service, which is the authority."""
+
+    organization = forms.ModelChoiceField(queryset=Organization.objects.none(),
+                                          empty_label=None)
+    tier = forms.ModelChoiceField(queryset=Tier.objects.all(), widget=forms.RadioSelect,
+                                  empty_label=None)
+    type = forms.ChoiceField(label="Organization type", choices=Organization.Type.choices)
+    employees = forms.IntegerField(label="Consolidated employees", min_value=1,
+                                   help_text="Employees of the whole corporate group; sets "
+                                             "the General membership fee.")
+    country = forms.CharField(max_length=80)
+    website = forms.URLField(assume_scheme="https")
+    signatory_name = forms.CharField(label="Signatory’s name", max_length=200)
+    signatory_title = forms.CharField(label="Signatory’s title", max_length=200)
+    signatory_email = forms.EmailField(
+        label="Signatory’s e-mail", help_text="The person with signature authority; they "
+        "receive a link to accept the membership agreement.")
+    billing_email = forms.EmailField(label="Billing contact e-mail")
+    billing_address = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    po_number = forms.CharField(label="PO number", max_length=64, required=False)
+    tax_id = forms.CharField(label="Tax ID", max_length=64, required=False)
+    lf_silver_attested = forms.BooleanField(
+        label="We are, or will become, a Linux Foundation Silver member", required=False,
+        help_text="Required for Premier and General membership.")
+    agreement_accepted = forms.BooleanField(
+        label="We have read the membership agreement and ask our signatory to accept it")
+    motivation = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                                 label="Why do you want to join as a Premier member?")
+    planned_contributions = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}),
+                                            required=False,
+                                            label="What do you plan to contribute?")
+    board_representative = forms.CharField(
+        max_length=200, required=False, label="Proposed Governing Board representative")
+    tac_representative = forms.CharField(max_length=200, required=False,
+                                         label="Proposed TAC representative")
+
+    QUESTIONNAIRE = ["motivation", "planned_contributions", "board_representative",
+                     "tac_representative"]
+
+    def __init__(self, *args, organizations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+
+    def clean(self):
+        data = super().clean()
+        tier, org_type = data.get("tier"), data.get("type")
+        if tier and org_type and not tier.eligible(org_type):
+            kinds = " and ".join(sorted(Organization.Type(t).label.lower()
+                                        for t in tier.eligible_types))
+            self.add_error("type", f"{tier} membership is only for {kinds} organizations.")
+        if tier and tier.requires_lf_silver and not data.get("lf_silver_attested"):
+            self.add_error("lf_silver_attested",
+                           f"{tier} membership requires Linux Foundation Silver membership.")
+        if tier and tier.has_questionnaire:
+            for name in self.QUESTIONNAIRE:
+                if not data.get(name):
+                    self.add_error(name, f"Required for {tier} membership.")
+        if tier and data.get("employees"):
+            try:
+                data["fee"] = tier.fee_for(data["employees"])
+            except ValueError:
+                self.add_error("employees", "No fee band covers this size; please contact us.")
+        return data
+
+
+class SignatureForm(forms.Form):
+    name = forms.CharField(label="Your full name", max_length=200, required=False)
+    reason = forms.CharField(label="Why are you declining?", required=False,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ResubmitForm(forms.Form):
+    motivation = ApplicationForm.base_fields["motivation"]
+    planned_contributions = ApplicationForm.base_fields["planned_contributions"]
+    board_representative = ApplicationForm.base_fields["board_representative"]
+    tac_representative = ApplicationForm.base_fields["tac_representative"]
+
+
+class ProvideForm(forms.Form):
+    text = forms.CharField(label="What we provide", widget=forms.Textarea(attrs={"rows": 3}))

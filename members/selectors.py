@@ -36,3 +36,57 @@ def people_of(organization: Organization) -> list[dict]:
         entry = people.setdefault(role.user_id, {"user": role.user, "roles": []})
         entry["roles"].append(role.role)
     return sorted(people.values(), key=lambda p: p["user"].email)
+
+
+def catalogue() -> dict:
+    """Tiers with their fee bands and the benefits matrix, in three queries."""
+    from .models import Benefit, Tier
+
+    tiers = list(Tier.objects.prefetch_related("fee_bands"))
+    benefits = list(Benefit.objects.prefetch_related("tiers"))
+    matrix = [
+        {"benefit": b, "tiers": [t in set(b.tiers.all()) for t in tiers]} for b in benefits
+    ]
+    return {"tiers": tiers, "matrix": matrix}
+
+
+def directory() -> list[dict]:
+    """Active members grouped by tier, most prominent tier first, in a constant number of
+    queries whatever the number of members."""
+    from .models import Membership, Tier
+
+    memberships = (
+        Membership.objects.active()
+        .select_related("organization", "organization__testimonial", "tier")
+        .order_by("tier__order", "-organization__is_founding_member",
+                  "organization__display_name")
+    )
+    groups: dict[int, dict] = {
+        t.pk: {"tier": t, "members": []} for t in Tier.objects.all()
+    }
+    for membership in memberships:
+        groups[membership.tier_id]["members"].append(membership)
+    return [g for g in groups.values() if g["members"]]
+
+
+def membership_overview(organization: Organization) -> dict:
+    """What /dashboard/ shows of the membership: the latest application and its timeline,
+    the membership with its term and renewal date, and the benefits checklist."""
+    from foundation import audit
+    from foundation.checklists.models import ChecklistItem
+
+    from .models import Membership
+
+    application = organization.applications.select_related("tier").first()
+    membership = (
+        Membership.objects.filter(organization=organization)
+        .exclude(status=Membership.Status.ENDED)
+        .select_related("tier").order_by("-created_at").first()
+    )
+    return {
+        "application": application,
+        "timeline": list(audit.history(application).order_by("created_at")) if application
+        else [],
+        "membership": membership,
+        "checklist": list(ChecklistItem.objects.for_holder(membership)) if membership else [],
+    }

@@ -1,10 +1,17 @@
 from django.urls import path
 
-from . import views
+from . import membership_views, views
 
 urlpatterns = [
-    path("membership/", views.membership, name="membership"),
-    path("members/", views.directory, name="member_directory"),
+    path("membership/", membership_views.membership, name="membership"),
+    path("membership/apply/", membership_views.apply, name="membership_apply"),
+    path("membership/sign/<str:token>/", membership_views.sign, name="membership_sign"),
+    path("members/", membership_views.directory, name="member_directory"),
+    path("api/members.json", membership_views.directory_json, name="api_members"),
+    path("dashboard/<slug:slug>/applications/<int:application_id>/resubmit/",
+         membership_views.resubmit, name="application_resubmit"),
+    path("dashboard/<slug:slug>/benefits/<int:item_id>/provide/", membership_views.provide,
+         name="benefit_provide"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/organizations/new/", views.organization_create, name="organization_create"),
     path("dashboard/<slug:slug>/", views.organization_detail, name="organization_detail"),

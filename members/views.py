@@ -1,23 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from foundation import audit
 from foundation.transitions import DomainError
 
 from . import selectors, services
-from .forms import InvitationForm, OrganizationForm, RolesForm
+from .forms import InvitationForm, OrganizationForm, ProvideForm, ResubmitForm, RolesForm
 from .models import Invitation, Role, User
 from .signals import PENDING_INVITATION_KEY
-
-
-def membership(request):
-    return render(request, "members/membership.html")
-
-
-def directory(request):
-    return render(request, "members/directory.html")
 
 
 @login_required
@@ -41,6 +34,9 @@ def organization_create(request):
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"{org} is created, and you are its admin.")
+            next_url = request.GET.get("next", "")
+            if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+                return redirect(next_url)
             return redirect(org)
     return render(request, "members/organization_form.html", {"form": form, "creating": True})
 
@@ -65,6 +61,9 @@ def organization_detail(request, slug):
             "roles": Role.choices,
             "history": audit.history(org)[:20] if is_admin else [],
             "invoices": org.invoices.exclude(number=None) if sees_invoices else [],
+            **selectors.membership_overview(org),
+            "resubmit_form": ResubmitForm(),
+            "provide_form": ProvideForm(),
         },
     )
 

@@ -62,6 +62,7 @@ class Organization(models.Model):
         "consolidated employees", default=1, help_text="Employees of the whole corporate group."
     )
     logo = models.FileField(upload_to="logos/", blank=True)
+    is_founding_member = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -12,8 +12,14 @@ from django.utils.text import slugify
 
 from foundation import audit, emails
 from foundation.transitions import DomainError, ensure_transition
-
-from .models import INVITATION_LIFETIME, Invitation, Organization, OrganizationRole, Role, User
+from members.models import (
+    INVITATION_LIFETIME,
+    Invitation,
+    Organization,
+    OrganizationRole,
+    Role,
+    User,
+)
 
 INVITATION_SALT = "members.invitation"
 
@@ -63,6 +69,10 @@ def organization_update(*, organization: Organization, actor: User, logo: File |
         org.logo.save(logo.name or "logo", logo, save=True)
     new = {name: str(value) for name, value in facts.items()}
     changed = {k for k in new if old[k] != new[k]} | ({"logo"} if logo is not None else set())
+    if logo is not None:
+        from .memberships import organization_logo_changed
+
+        organization_logo_changed(organization=org)
     if changed:
         audit.record(
             org, actor=actor, action="organization.update",

@@ -1,0 +1,61 @@
+from django.contrib import admin, messages
+from django.contrib.contenttypes.admin import GenericTabularInline
+from django.utils import timezone
+
+from foundation.admin_audit import AuditedModelAdmin
+
+from . import services
+from .models import ChecklistItem
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "deadline"
+    parameter_name = "deadline"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Overdue")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "overdue":
+            return queryset.overdue(timezone.localdate())
+        return queryset
+
+
+@admin.register(ChecklistItem)
+class ChecklistItemAdmin(AuditedModelAdmin):
+    list_display = ["title", "holder", "status", "owner", "due_date", "member_must_provide",
+                    "provided_at", "delivered_at"]
+    list_filter = ["status", OverdueFilter, "holder_type", "key"]
+    search_fields = ["title", "proof", "member_input"]
+    readonly_fields = ["holder_type", "holder_id", "key", "status", "member_input",
+                       "provided_at", "delivered_at"]
+    fields = ["holder_type", "holder_id", "key", "title", "description", "owner", "due_date",
+              "status", "member_must_provide", "member_input", "provided_at", "proof",
+              "delivered_at"]
+    actions = ["deliver", "not_applicable"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Mark delivered (the proof field keeps its text)")
+    def deliver(self, request, queryset):
+        for item in queryset:
+            services.item_deliver(item_id=item.pk, actor=request.user)
+        self.message_user(request, f"{queryset.count()} item(s) delivered.", messages.SUCCESS)
+
+    @admin.action(description="Mark not applicable")
+    def not_applicable(self, request, queryset):
+        for item in queryset:
+            services.item_mark_not_applicable(item_id=item.pk, actor=request.user)
+
+
+class ChecklistInline(GenericTabularInline):
+    model = ChecklistItem
+    ct_field = "holder_type"
+    ct_fk_field = "holder_id"
+    extra = 0
+    fields = ["title", "status", "owner", "due_date", "member_must_provide", "member_input",
+              "proof"]
+    readonly_fields = ["title", "status", "member_must_provide", "member_input"]
+    can_delete = False
+    show_change_link = True

@@ -1,0 +1,110 @@
+"""The PyTorch Foundation's published membership programme, as demo data."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from .models import AgreementVersion, Benefit, FeeBand, Organization, Testimonial, Tier
+from .services.memberships import membership_import
+
+TIERS = [
+    {"slug": "premier", "name": "Premier", "order": 1, "fee_kind": "fixed",
+         "annual_fee": Decimal("150000"), "requires_lf_silver": True, "review": "board",
+         "has_questionnaire": True, "has_board_seat": True,
+         "summary": "A guaranteed seat on the Governing Board and a voting representative on "
+                 "the TAC, with the most prominent placement."},
+    {"slug": "general", "name": "General", "order": 2, "fee_kind": "sliding",
+         "requires_lf_silver": True, "shares_board_seats": True,
+         "summary": "Companies of every size, with a fee set by consolidated employees; General "
+                 "members elect Governing Board representatives."},
+    {"slug": "associate", "name": "Associate", "order": 3, "fee_kind": "free",
+         "eligible_types": ["academic", "nonprofit"],
+         "summary": "For academic and nonprofit organizations, free of charge."},
+]
+
+GENERAL_BANDS = [(5000, None, 50000), (3000, 4999, 40000), (1000, 2999, 35000),
+                 (500, 999, 30000), (1, 499, 25000)]
+
+P, G, A = "premier", "general", "associate"
+# key, name, tiers, deliverable, what the member provides
+BENEFITS = [
+    ("board-seat", "Guaranteed seat on the Governing Board", [P], True,
+     "The name and e-mail of your Governing Board representative"),
+    ("tac-representative", "Guaranteed voting representative on the TAC", [P], True,
+     "The name and e-mail of your TAC representative"),
+    ("subcommittee-representative",
+     "Guaranteed voting representative in any other subcommittee", [P], False, ""),
+    ("prominent-placement",
+     "Most prominent placement on the website, landscape and marketing materials", [P], True,
+     ""),
+    ("ci-runners", "Self-hosted CI runners on the member's own hardware", [P], True,
+     "The hardware and contact for your self-hosted CI runners"),
+    ("leadership-engagement",
+     "Insight into strategy through engagement with the leadership team", [P], True, ""),
+    ("board-seat-eligible", "May be considered for a Board seat", [P, G], False, ""),
+    ("tac-seat-eligible", "May be considered for a TAC seat", [P, G], False, ""),
+    ("amplification-plan", "Individualized amplification plan", [P, G], True,
+     "Your marketing contact and the launches to amplify this year"),
+    ("marketing-opportunities",
+     "Marketing, community and thought-leadership opportunities", [P, G], False, ""),
+    ("event-discount", "Discounts on event sponsorships and training", [P, G, A], True, ""),
+    ("logo", "Logo on the website and in marketing materials", [P, G, A], True, ""),
+    ("webinars", "May host on-demand webinars and livestreams", [P, G, A], False, ""),
+]
+
+AGREEMENT = """Membership agreement (demo text)
+
+1. The Member joins the Foundation at the membership tier named in its application and
+   pays the annual fee for that tier, as invoiced, within 30 days.
+2. Membership runs for 12 months from activation and renews each year unless either party
+   gives notice. Renewal invoices are issued 60 days before the end of a term.
+3. The Member agrees to the Foundation's charter, antitrust policy and code of conduct.
+4. Premier and General Members maintain Linux Foundation Silver membership.
+5. The Foundation may show the Member's name and logo on its website and materials.
+"""
+
+FOUNDING = ["amd", "amazon-web-services-inc", "google-llc", "meta-platforms-inc",
+            "microsoft-corporation", "nvidia-corporation"]
+CLASS_TO_TIER = {"Platinum": "premier", "Gold": "general", "Silver": "general",
+                 "Associate": "associate"}
+
+
+def seed_catalogue() -> dict[str, Tier]:
+    tiers = {}
+    for spec in TIERS:
+        tier, _ = Tier.objects.get_or_create(slug=spec["slug"], defaults=spec)
+        tiers[tier.slug] = tier
+    for low, high, fee in GENERAL_BANDS:
+        FeeBand.objects.get_or_create(tier=tiers["general"], min_employees=low,
+                                      defaults={"max_employees": high,
+                                                "annual_fee": Decimal(fee)})
+    for order, (key, name, held_by, deliverable, provide) in enumerate(BENEFITS):
+        benefit, created = Benefit.objects.get_or_create(
+            key=key, defaults={"name": name, "order": order, "deliverable": deliverable,
+                               "member_must_provide": provide})
+        if created:
+            benefit.tiers.set([tiers[t] for t in held_by])
+    AgreementVersion.objects.get_or_create(
+        version="1.0", defaults={"body": AGREEMENT,
+                                 "published_at": timezone.now() - timedelta(days=400)})
+    return tiers
+
+
+def seed_memberships(tiers: dict[str, Tier], members: list[tuple[Organization, str]],
+                     staff) -> int:
+    """Import the landscape's members; founding members marked, with a demo quote each."""
+    today = timezone.localdate()
+    for n, (org, lfx_class) in enumerate(members):
+        if org.slug in FOUNDING:
+            if not org.is_founding_member:
+                Organization.objects.filter(pk=org.pk).update(is_founding_member=True)
+            Testimonial.objects.get_or_create(organization=org, defaults={
+                "quote": f"Open collaboration on PyTorch is how {org.display_name} builds AI; "
+                         "the foundation gives that work a neutral home.",
+                "author": f"{org.display_name} (demo quote)"})
+        # Terms started over the past year, so renewals and reminders are due in the demo.
+        membership_import(organization=org, tier=tiers[CLASS_TO_TIER[lfx_class]],
+                          starts_on=today - timedelta(days=(n * 37) % 360 + 1),
+                          actor=staff, note="Demo data from the public landscape")
+    return len(members)

@@ -1,0 +1,177 @@
+"""The public membership pages, the application and the signatory's acceptance."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from foundation.transitions import DomainError
+
+from . import selectors
+from .forms import ApplicationForm, ProvideForm, ResubmitForm, SignatureForm
+from .models import Application, Membership, Organization, Role
+from .services import applications, memberships, organization_update
+from .services.applications import current_agreement
+
+
+def membership(request):
+    return render(request, "members/membership.html", {
+        **selectors.catalogue(), "board_seats": memberships.board_seats(),
+    })
+
+
+def directory(request):
+    return render(request, "members/directory.html", {"groups": selectors.directory()})
+
+
+def directory_json(request):
+    data = [
+        {
+            "tier": group["tier"].name,
+            "members": [
+                {
+                    "name": m.organization.display_name,
+                    "website": m.organization.website,
+                    "logo": request.build_absolute_uri(m.organization.logo.url)
+                    if m.organization.logo else None,
+                    "founding_member": m.organization.is_founding_member,
+                    "member_since": m.starts_on.isoformat() if m.starts_on else None,
+                }
+                for m in group["members"]
+            ],
+        }
+        for group in selectors.directory()
+    ]
+    return JsonResponse({"tiers": data})
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+@login_required
+def apply(request):
+    organizations = Organization.objects.filter(roles__user=request.user,
+                                                roles__role=Role.ADMIN).distinct()
+    if not organizations.exists():
+        messages.info(request, "First create your organization; then apply for it.")
+        return redirect(f"/dashboard/organizations/new/?next={request.path}")
+    org = organizations.filter(pk=request.POST.get("organization") or 0).first() \
+        or organizations.first()
+    initial = {"organization": org, "type": org.type, "employees": org.employees,
+               "country": org.country, "website": org.website,
+               "billing_email": request.user.email, "tier": request.GET.get("tier")}
+    form = ApplicationForm(request.POST or None, organizations=organizations, initial=initial)
+    fee = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        fee = data.pop("fee")
+        if request.POST.get("step") == "submit":
+            try:
+                with transaction.atomic():
+                    organization_update(
+                        organization=data["organization"], actor=request.user,
+                        type=data.pop("type"), employees=data.pop("employees"),
+                        country=data.pop("country"), website=data.pop("website"))
+                    application = applications.application_submit(
+                        organization=data.pop("organization"), actor=request.user, **data)
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "Thank you: your application is submitted. We have "
+                                          "e-mailed your signatory the membership agreement.")
+                return redirect("organization_detail", slug=application.organization.slug)
+    return render(request, "members/apply.html", {
+        "form": form, "fee": fee, "agreement": current_agreement_or_none(),
+        **selectors.catalogue(),
+    })
+
+
+def current_agreement_or_none():
+    try:
+        return current_agreement()
+    except DomainError:
+        return None
+
+
+def sign(request, token):
+    """The signatory's page: no account needed, the signed link is the credential."""
+    try:
+        application = applications.application_from_token(token)
+    except DomainError as exc:
+        return render(request, "members/sign.html", {"error": str(exc)}, status=400)
+    form = SignatureForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            if request.POST.get("action") == "decline":
+                applications.signature_decline(token=token, reason=form.cleaned_data["reason"],
+                                               ip=_client_ip(request))
+                done = "declined"
+            else:
+                applications.signature_accept(token=token, name=form.cleaned_data["name"],
+                                              ip=_client_ip(request))
+                done = "accepted"
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            return render(request, "members/sign.html",
+                          {"application": application, "done": done})
+    elif application.signed_at or application.status == Application.Status.DECLINED:
+        error = "This signature link has been used already."
+    elif not application.is_open:
+        error = "This application is closed; there is nothing to sign."
+    return render(request, "members/sign.html",
+                  {"application": application, "form": form, "error": error},
+                  status=400 if error else 200)
+
+
+@login_required
+@require_POST
+def resubmit(request, slug, application_id):
+    org = selectors.organization_for(request.user, slug, admin=True)
+    application = Application.objects.filter(pk=application_id, organization=org).first()
+    form = ResubmitForm(request.POST)
+    if application is None:
+        raise Http404("No such application.")
+    if form.is_valid() and all(form.cleaned_data.values()):
+        try:
+            applications.application_resubmit(application_id=application.pk,
+                                               actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Sent back to the board for review.")
+    else:
+        messages.error(request, "Answer every question of the questionnaire.")
+    return redirect(org)
+
+
+@login_required
+@require_POST
+def provide(request, slug, item_id):
+    """A member provides what a benefit needs (e.g. the webinar dates, a logo link)."""
+    from foundation.checklists.models import ChecklistItem
+    from foundation.checklists.services import item_provide
+
+    org = selectors.organization_for(request.user, slug)
+    membership_ids = [str(pk) for pk in org.memberships.values_list("pk", flat=True)]
+    item = ChecklistItem.objects.filter(
+        pk=item_id, holder_id__in=membership_ids,
+        holder_type=ContentType.objects.get_for_model(Membership)).first()
+    if item is None:
+        raise Http404("No such benefit.")
+    form = ProvideForm(request.POST)
+    if form.is_valid():
+        try:
+            item_provide(item_id=item.pk, actor=request.user, text=form.cleaned_data["text"])
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Thank you: {item.title} is with our team.")
+    else:
+        messages.error(request, "Please write what is asked for.")
+    return redirect(org)

@@ -1,0 +1,38 @@
+"""The members app's tables: accounts and organizations, the membership catalogue,
+applications and memberships."""
+
+from .accounts import (
+    INVITATION_LIFETIME,
+    AccountManager,
+    Invitation,
+    Organization,
+    OrganizationRole,
+    Role,
+    User,
+)
+from .applications import SIGNATURE_LINK_LIFETIME, Application
+from .catalogue import AgreementVersion, Benefit, FeeBand, Testimonial, Tier
+from .memberships import GRACE, REMINDERS, RENEWAL_NOTICE, Membership, MembershipTerm, add_year
+
+__all__ = [
+    "GRACE",
+    "REMINDERS",
+    "RENEWAL_NOTICE",
+    "SIGNATURE_LINK_LIFETIME",
+    "AgreementVersion",
+    "Application",
+    "Benefit",
+    "FeeBand",
+    "Membership",
+    "MembershipTerm",
+    "Testimonial",
+    "Tier",
+    "add_year",
+    "AccountManager",
+    "INVITATION_LIFETIME",
+    "Invitation",
+    "Organization",
+    "OrganizationRole",
+    "Role",
+    "User",
+]

@@ -1,0 +1,100 @@
+from datetime import date, timedelta
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .accounts import Organization
+from .applications import Application
+from .catalogue import Tier
+
+GRACE = timedelta(days=30)
+RENEWAL_NOTICE = timedelta(days=60)
+REMINDERS = (30, 7)
+
+
+def add_year(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=Membership.Status.ACTIVE)
+
+
+class Membership(models.Model):
+    """An organization's membership at a tier. It is active from the first paid term (or the
+    signature, for a free tier) and runs term by term; 30 days after its end it lapses."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting payment"
+        ACTIVE = "active", "Active"
+        LAPSED = "lapsed", "Lapsed"
+        ENDED = "ended", "Ended"
+
+    ALLOWED_TRANSITIONS = {
+        Status.PENDING: {Status.ACTIVE, Status.ENDED},
+        Status.ACTIVE: {Status.LAPSED, Status.ENDED},
+        Status.LAPSED: set(),
+        Status.ENDED: set(),
+    }
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT,
+                                     related_name="memberships")
+    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="memberships")
+    application = models.OneToOneField(Application, on_delete=models.PROTECT,
+                                       related_name="membership")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    board_representative = models.CharField("Governing Board representative", max_length=200,
+                                            blank=True)
+    tac_representative = models.CharField("TAC representative", max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["tier__order", "organization__display_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], condition=Q(status="active"),
+                                    name="one_active_membership_per_organization"),
+            models.UniqueConstraint(fields=["organization"], condition=Q(status="pending"),
+                                    name="one_pending_membership_per_organization"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} ({self.tier})"
+
+    @property
+    def renewal_date(self) -> date | None:
+        return self.ends_on + timedelta(days=1) if self.ends_on else None
+
+    @property
+    def in_grace(self) -> bool:
+        today = timezone.localdate()
+        return (self.status == self.Status.ACTIVE and self.ends_on is not None
+                and self.ends_on < today <= self.ends_on + GRACE)
+
+
+class MembershipTerm(models.Model):
+    """Twelve months of a membership, and the invoice that pays for them."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="terms")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    fee = models.DecimalField(max_digits=12, decimal_places=2)
+    invoice = models.OneToOneField("billing.Invoice", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="membership_term")
+    paid = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["starts_on"]
+        constraints = [models.UniqueConstraint(fields=["membership", "starts_on"],
+                                               name="one_term_per_start")]
+
+    def __str__(self) -> str:
+        return f"{self.membership}: {self.starts_on} – {self.ends_on}"

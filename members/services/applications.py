@@ -1,0 +1,293 @@
+"""Applying for membership: submission, the signatory's acceptance, the board's decision.
+An application is invoiced or activated only once it is both approved and signed."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from foundation import audit, emails
+from foundation.transitions import DomainError, ensure_transition
+from members.models import (
+    SIGNATURE_LINK_LIFETIME,
+    AgreementVersion,
+    Application,
+    Membership,
+    Organization,
+    OrganizationRole,
+    Role,
+    Tier,
+    User,
+)
+
+SIGNATURE_SALT = "members.signature"
+
+
+def fee_for(tier: Tier, employees: int) -> Decimal:
+    try:
+        return tier.fee_for(employees)
+    except ValueError as exc:
+        raise DomainError(f"No {tier} fee covers {employees:,} employees; "
+                          "please contact the membership team.") from exc
+
+
+def current_agreement() -> AgreementVersion:
+    agreement = AgreementVersion.objects.filter(published_at__lte=timezone.now()).first()
+    if agreement is None:
+        raise DomainError("No membership agreement is published yet.")
+    return agreement
+
+
+def check_eligibility(*, tier: Tier, organization_type: str, lf_silver_attested: bool) -> None:
+    if not tier.eligible(organization_type):
+        allowed = " and ".join(sorted(Organization.Type(t).label.lower()
+                                      for t in tier.eligible_types))
+        raise DomainError(f"{tier} membership is only for {allowed} organizations.")
+    if tier.requires_lf_silver and not lf_silver_attested:
+        raise DomainError(f"{tier} membership requires Linux Foundation Silver membership; "
+                          "please attest to it.")
+
+
+def signature_token(application: Application) -> str:
+    return signing.dumps(application.pk, salt=SIGNATURE_SALT)
+
+
+def signature_url(application: Application) -> str:
+    path = reverse("membership_sign", kwargs={"token": signature_token(application)})
+    return f"{settings.SITE_URL}{path}"
+
+
+def _applicant_emails(application: Application) -> list[str]:
+    admins = OrganizationRole.objects.filter(organization=application.organization,
+                                             role=Role.ADMIN).values_list("user__email",
+                                                                          flat=True)
+    return sorted({application.submitted_by.email, *admins})
+
+
+def _mail(application: Application, kind: str, to: list[str], occurrence: str = "",
+          **context: Any) -> None:
+    for address in to:
+        emails.queue(kind=kind, obj=application, to=address, occurrence=occurrence,
+                     template=f"members/emails/{kind}",
+                     context={"application": application, "organization":
+                              application.organization, "tier": application.tier, **context})
+
+
+@transaction.atomic
+def application_submit(
+    *,
+    organization: Organization,
+    tier: Tier,
+    actor: User,
+    signatory_name: str,
+    signatory_title: str,
+    signatory_email: str,
+    billing_email: str,
+    billing_address: str,
+    agreement_accepted: bool,
+    lf_silver_attested: bool = False,
+    po_number: str = "",
+    tax_id: str = "",
+    motivation: str = "",
+    planned_contributions: str = "",
+    board_representative: str = "",
+    tac_representative: str = "",
+) -> Application:
+    org = Organization.objects.select_for_update().get(pk=organization.pk)
+    if not OrganizationRole.objects.filter(organization=org, user=actor,
+                                           role=Role.ADMIN).exists():
+        raise DomainError("Only an admin of the organization can apply for it.")
+    check_eligibility(tier=tier, organization_type=org.type,
+                      lf_silver_attested=lf_silver_attested)
+    if not agreement_accepted:
+        raise DomainError("Please accept the membership agreement.")
+    if tier.has_questionnaire and not all([motivation, planned_contributions,
+                                           board_representative, tac_representative]):
+        raise DomainError(f"{tier} applications need the whole questionnaire.")
+    if Application.objects.filter(organization=org).open().exists():
+        raise DomainError(f"{org} has an application in progress already.")
+    if Membership.objects.filter(organization=org, tier=tier).active().exists():
+        raise DomainError(f"{org} is a {tier} member already.")
+    board = tier.review == Tier.Review.BOARD
+    today = timezone.localdate()
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                organization=org, tier=tier, submitted_by=actor,
+                status=Application.Status.UNDER_REVIEW if board else Application.Status.APPROVED,
+                annual_fee=fee_for(tier, org.employees), employees=org.employees,
+                signatory_name=signatory_name, signatory_title=signatory_title,
+                signatory_email=signatory_email, billing_email=billing_email,
+                billing_address=billing_address, po_number=po_number, tax_id=tax_id,
+                lf_silver_attested=lf_silver_attested, agreement=current_agreement(),
+                motivation=motivation, planned_contributions=planned_contributions,
+                board_representative=board_representative,
+                tac_representative=tac_representative,
+                review_due=today + timezone.timedelta(days=tier.review_days) if board else None,
+                decided_at=None if board else timezone.now(),
+            )
+    except IntegrityError as exc:
+        raise DomainError(f"{org} has an application in progress already.") from exc
+    audit.record(application, actor=actor, action="application.submit",
+                 new={"status": application.status, "tier": tier.slug,
+                      "fee": str(application.annual_fee)})
+    _mail(application, "application_received", _applicant_emails(application))
+    _mail(application, "application_received_staff", emails.staff_emails())
+    emails.queue(kind="signature_request", obj=application, to=signatory_email,
+                 template="members/emails/signature_request",
+                 context={"application": application, "url": signature_url(application),
+                          "expires_days": SIGNATURE_LINK_LIFETIME.days})
+    return application
+
+
+def application_from_token(token: str) -> Application:
+    try:
+        pk = signing.loads(token, salt=SIGNATURE_SALT, max_age=SIGNATURE_LINK_LIFETIME)
+    except signing.SignatureExpired as exc:
+        raise DomainError("This signature link has expired. Ask the applicant to send a "
+                          "new one.") from exc
+    except signing.BadSignature as exc:
+        raise DomainError("This signature link is not valid.") from exc
+    application = Application.objects.select_related("organization", "tier", "agreement") \
+        .filter(pk=pk).first()
+    if application is None:
+        raise DomainError("This signature link is not valid.")
+    return application
+
+
+def _ensure_unsigned(application: Application) -> None:
+    if application.signed_at or application.status == Application.Status.DECLINED:
+        raise DomainError("This signature link has been used already.")
+    if not application.is_open:
+        raise DomainError("This application is closed; there is nothing to sign.")
+
+
+@transaction.atomic
+def signature_accept(*, token: str, name: str, ip: str | None) -> Application:
+    """The signatory accepts the agreement version the application names."""
+    application = Application.objects.select_for_update().get(
+        pk=application_from_token(token).pk)
+    _ensure_unsigned(application)
+    if not name.strip():
+        raise DomainError("Type your full name to sign.")
+    application.signed_at = timezone.now()
+    application.signed_name = name.strip()
+    application.signed_ip = ip
+    application.signed_version = application.agreement
+    application.save(update_fields=["signed_at", "signed_name", "signed_ip", "signed_version"])
+    audit.record(application, action="application.signed",
+                 new={"signed_by": application.signed_name, "version":
+                      application.agreement.version, "ip": ip},
+                 note=f"{application.signatory_email}")
+    advance(application)
+    return application
+
+
+@transaction.atomic
+def signature_decline(*, token: str, reason: str, ip: str | None) -> Application:
+    application = Application.objects.select_for_update().get(
+        pk=application_from_token(token).pk)
+    _ensure_unsigned(application)
+    old = application.status
+    ensure_transition(old, Application.Status.DECLINED, Application.ALLOWED_TRANSITIONS)
+    application.status = Application.Status.DECLINED
+    application.declined_reason = reason.strip()
+    application.save(update_fields=["status", "declined_reason"])
+    audit.record(application, action="application.declined", old={"status": old},
+                 new={"status": application.status}, note=f"{reason} (from {ip})")
+    _mail(application, "signature_declined", _applicant_emails(application))
+    return application
+
+
+def advance(application: Application) -> None:
+    """Once approved and signed: a free tier is active now; others are invoiced."""
+    from .memberships import membership_activate_free, membership_invoice_first_term
+
+    if application.status != Application.Status.APPROVED or not application.signed_at:
+        return
+    if Membership.objects.filter(application=application).exists():
+        return
+    if application.annual_fee == 0:
+        membership_activate_free(application=application)
+    else:
+        membership_invoice_first_term(application=application)
+
+
+def _decide(application_id: int, new: str, actor: User, note: str) -> Application:
+    application = Application.objects.select_for_update().get(pk=application_id)
+    if application.status == new:
+        return application
+    old = application.status
+    ensure_transition(old, new, Application.ALLOWED_TRANSITIONS)
+    application.status = new
+    application.decision_note = note
+    application.decided_at = timezone.now()
+    application.save(update_fields=["status", "decision_note", "decided_at"])
+    audit.record(application, actor=actor, action=f"application.{new}", old={"status": old},
+                 new={"status": new}, note=note)
+    _mail(application, "application_decision", _applicant_emails(application),
+          occurrence=f"{new}-{application.decided_at:%Y%m%d%H%M%S}")
+    return application
+
+
+@transaction.atomic
+def application_approve(*, application_id: int, actor: User, note: str = "") -> Application:
+    """Record the board's approval; invoices at once if the agreement is signed."""
+    application = _decide(application_id, Application.Status.APPROVED, actor, note)
+    advance(application)
+    return application
+
+
+@transaction.atomic
+def application_reject(*, application_id: int, actor: User, reason: str) -> Application:
+    if not reason.strip():
+        raise DomainError("Give the reason for the rejection; the applicant will read it.")
+    return _decide(application_id, Application.Status.REJECTED, actor, reason.strip())
+
+
+@transaction.atomic
+def application_request_changes(*, application_id: int, actor: User, note: str) -> Application:
+    if not note.strip():
+        raise DomainError("Say which changes the board asks for.")
+    return _decide(application_id, Application.Status.CHANGES_REQUESTED, actor, note.strip())
+
+
+@transaction.atomic
+def application_resubmit(*, application_id: int, actor: User, **answers: str) -> Application:
+    """The applicant answers a request for changes; the board reviews it again."""
+    application = Application.objects.select_for_update().get(pk=application_id)
+    if not OrganizationRole.objects.filter(organization=application.organization, user=actor,
+                                           role=Role.ADMIN).exists():
+        raise DomainError("Only an admin of the organization can change its application.")
+    ensure_transition(application.status, Application.Status.UNDER_REVIEW,
+                      Application.ALLOWED_TRANSITIONS)
+    for field, value in answers.items():
+        setattr(application, field, value)
+    application.status = Application.Status.UNDER_REVIEW
+    application.review_due = timezone.localdate() + timezone.timedelta(
+        days=application.tier.review_days)
+    application.save()
+    audit.record(application, actor=actor, action="application.resubmit",
+                 old={"status": Application.Status.CHANGES_REQUESTED},
+                 new={"status": application.status})
+    _mail(application, "application_received_staff", emails.staff_emails(),
+          occurrence=f"resubmit-{timezone.now():%Y%m%d%H%M%S}")
+    return application
+
+
+def send_review_reminders(*, today=None) -> int:
+    """Remind staff of board reviews due within 3 days or overdue: once a day each."""
+    today = today or timezone.localdate()
+    due = Application.objects.filter(status=Application.Status.UNDER_REVIEW,
+                                     review_due__lte=today + timezone.timedelta(days=3))
+    count = 0
+    for application in due.select_related("organization", "tier"):
+        with transaction.atomic():
+            _mail(application, "review_reminder", emails.staff_emails(),
+                  occurrence=today.isoformat())
+        count += 1
+    return count

@@ -1,0 +1,279 @@
+"""The membership year: activation, terms and their invoices, renewals, reminders, lapse,
+and the benefits checklist. Beat jobs find their work by window and are safe to run twice."""
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.dispatch import receiver
+from django.urls import reverse
+from django.utils import timezone
+
+from foundation import audit, emails
+from foundation.billing import services as billing
+from foundation.billing.signals import invoice_paid
+from foundation.checklists.services import ItemSpec, checklist_ensure, deliver_automatic
+from foundation.transitions import ensure_transition
+from members.models import (
+    GRACE,
+    REMINDERS,
+    RENEWAL_NOTICE,
+    Application,
+    Membership,
+    MembershipTerm,
+    Tier,
+    add_year,
+)
+
+LOGO_BENEFIT = "logo"
+
+
+def term_end(start: date) -> date:
+    return add_year(start) - timedelta(days=1)
+
+
+def _contacts(membership: Membership) -> list[str]:
+    return billing.billing_emails(membership.organization)
+
+
+def _mail(membership: Membership, kind: str, occurrence: str = "", template: str = "",
+          **context: Any) -> None:
+    for address in _contacts(membership):
+        emails.queue(kind=kind, obj=membership, to=address, occurrence=occurrence,
+                     template=f"members/emails/{template or kind}",
+                     context={"membership": membership, "organization":
+                              membership.organization, "tier": membership.tier, **context})
+
+
+def _invoice_term(term: MembershipTerm, *, actor: Any = None) -> None:
+    membership = term.membership
+    application = membership.application
+    invoice = billing.invoice_create(
+        organization=membership.organization,
+        lines=[(f"{membership.tier} membership, {term.starts_on:%-d %b %Y} – "
+                f"{term.ends_on:%-d %b %Y}", term.fee)],
+        subject=term, po_number=application.po_number, tax_id=application.tax_id,
+        billing_address=application.billing_address, actor=actor,
+    )
+    if application.billing_email not in invoice.billing_emails:
+        invoice.billing_emails = sorted({*invoice.billing_emails, application.billing_email})
+        invoice.save(update_fields=["billing_emails"])
+    term.invoice = invoice
+    term.save(update_fields=["invoice"])
+    billing.invoice_issue(invoice_id=invoice.pk, actor=actor)
+
+
+def membership_invoice_first_term(*, application: Application) -> Membership:
+    """Called once the application is approved and signed (inside its transaction)."""
+    membership = Membership.objects.create(
+        organization=application.organization, tier=application.tier, application=application,
+        board_representative=application.board_representative,
+        tac_representative=application.tac_representative,
+    )
+    today = timezone.localdate()
+    term = MembershipTerm.objects.create(membership=membership, starts_on=today,
+                                         ends_on=term_end(today), fee=application.annual_fee)
+    audit.record(membership, action="membership.create", new={"status": membership.status})
+    _invoice_term(term)
+    return membership
+
+
+def membership_activate_free(*, application: Application) -> Membership:
+    membership = Membership.objects.create(
+        organization=application.organization, tier=application.tier, application=application)
+    today = timezone.localdate()
+    MembershipTerm.objects.create(membership=membership, starts_on=today,
+                                  ends_on=term_end(today), fee=0, paid=True)
+    _activate(membership, today)
+    return membership
+
+
+def _activate(membership: Membership, today: date, *, welcome: bool = True) -> None:
+    """Start the first term today; end the membership it replaces (an upgrade)."""
+    for previous in Membership.objects.select_for_update().filter(
+        organization=membership.organization, status=Membership.Status.ACTIVE
+    ):
+        previous.status = Membership.Status.ENDED
+        previous.save(update_fields=["status"])
+        audit.record(previous, action="membership.ended", old={"status": "active"},
+                     new={"status": "ended"}, note=f"Replaced by {membership.tier} membership")
+    ensure_transition(membership.status, Membership.Status.ACTIVE,
+                      Membership.ALLOWED_TRANSITIONS)
+    membership.status = Membership.Status.ACTIVE
+    membership.starts_on = today
+    membership.ends_on = term_end(today)
+    membership.save(update_fields=["status", "starts_on", "ends_on"])
+    MembershipTerm.objects.filter(membership=membership).update(starts_on=today,
+                                                                ends_on=membership.ends_on)
+    application = membership.application
+    application.status = Application.Status.COMPLETED
+    application.save(update_fields=["status"])
+    audit.record(membership, action="membership.activate", old={"status": "pending"},
+                 new={"status": "active", "ends_on": membership.ends_on.isoformat()})
+    audit.record(application, action="application.completed", old={"status": "approved"},
+                 new={"status": "completed"})
+    _create_checklist(membership, today)
+    if welcome:
+        _mail(membership, "welcome")
+
+
+def _create_checklist(membership: Membership, today: date) -> None:
+    benefits = membership.tier.benefits.filter(deliverable=True)
+    checklist_ensure(holder=membership, items=[
+        ItemSpec(key=b.key, title=b.name, due_date=today + timedelta(days=b.due_days),
+                 member_must_provide=b.member_must_provide)
+        for b in benefits
+    ])
+    if membership.organization.logo:
+        deliver_automatic(holder=membership, key=LOGO_BENEFIT,
+                          proof=f"Shown in the member directory: {reverse('member_directory')}")
+
+
+def organization_logo_changed(*, organization) -> None:
+    """The directory shows the new logo at once: that delivers the logo benefit."""
+    membership = Membership.objects.active().filter(organization=organization).first()
+    if membership and organization.logo:
+        deliver_automatic(holder=membership, key=LOGO_BENEFIT,
+                          proof=f"Shown in the member directory: {reverse('member_directory')}")
+
+
+@receiver(invoice_paid, sender=MembershipTerm)
+def term_paid(sender, invoice, subject: MembershipTerm, **kwargs) -> None:
+    """The payment hook: the first term's payment activates; a later one renews."""
+    term = MembershipTerm.objects.select_for_update().get(pk=subject.pk)
+    if term.paid:
+        return
+    term.paid = True
+    term.save(update_fields=["paid"])
+    membership = Membership.objects.select_for_update().get(pk=term.membership_id)
+    if membership.status == Membership.Status.PENDING:
+        _activate(membership, timezone.localdate())
+    elif membership.status == Membership.Status.ACTIVE and term.ends_on > membership.ends_on:
+        old = membership.ends_on
+        membership.ends_on = term.ends_on
+        membership.save(update_fields=["ends_on"])
+        audit.record(membership, action="membership.renewed", old={"ends_on": old.isoformat()},
+                     new={"ends_on": term.ends_on.isoformat()}, note=str(invoice))
+    else:
+        audit.record(membership, action="membership.payment_after_end",
+                     note=f"{invoice} was paid while the membership is {membership.status}; "
+                          "staff to decide on a refund or reinstatement.")
+
+
+def _renewal_term(membership: Membership) -> MembershipTerm | None:
+    return MembershipTerm.objects.filter(membership=membership,
+                                         starts_on=membership.ends_on + timedelta(days=1)).first()
+
+
+def issue_renewal_invoices(*, today: date | None = None) -> int:
+    """From 60 days before the end: one renewal term and invoice per membership year."""
+    today = today or timezone.localdate()
+    due = Membership.objects.active().filter(ends_on__lte=today + RENEWAL_NOTICE)
+    count = 0
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            membership = Membership.objects.select_for_update().select_related(
+                "tier", "organization", "application").get(pk=pk)
+            if membership.status != Membership.Status.ACTIVE or _renewal_term(membership):
+                continue
+            start = membership.ends_on + timedelta(days=1)
+            fee = membership.tier.fee_for(membership.organization.employees)
+            term = MembershipTerm.objects.create(membership=membership, starts_on=start,
+                                                 ends_on=term_end(start), fee=fee,
+                                                 paid=fee == 0)
+            if fee == 0:
+                membership.ends_on = term.ends_on
+                membership.save(update_fields=["ends_on"])
+                audit.record(membership, action="membership.renewed",
+                             new={"ends_on": term.ends_on.isoformat()}, note="No fee")
+            else:
+                _invoice_term(term)
+            count += 1
+    return count
+
+
+def send_renewal_reminders(*, today: date | None = None) -> int:
+    """30 and 7 days before the end, while the renewal is unpaid: each once per year."""
+    today = today or timezone.localdate()
+    count = 0
+    for membership in Membership.objects.active().filter(
+        ends_on__gte=today, ends_on__lte=today + timedelta(days=max(REMINDERS))
+    ).select_related("organization", "tier"):
+        renewal = _renewal_term(membership)
+        if renewal and renewal.paid:
+            continue
+        days_left = (membership.ends_on - today).days
+        for days in REMINDERS:
+            if days_left <= days:
+                with transaction.atomic():
+                    _mail(membership, f"renewal_reminder_{days}", template="renewal_reminder",
+                          occurrence=membership.ends_on.isoformat(), renewal=renewal)
+                count += 1
+    return count
+
+
+def lapse_memberships(*, today: date | None = None) -> int:
+    """30 days of grace after the end; then the membership lapses."""
+    today = today or timezone.localdate()
+    count = 0
+    for pk in Membership.objects.active().filter(ends_on__lt=today - GRACE).values_list(
+            "pk", flat=True):
+        with transaction.atomic():
+            membership = Membership.objects.select_for_update().get(pk=pk)
+            if membership.status != Membership.Status.ACTIVE:
+                continue
+            membership.status = Membership.Status.LAPSED
+            membership.save(update_fields=["status"])
+            audit.record(membership, action="membership.lapse", old={"status": "active"},
+                         new={"status": "lapsed"},
+                         note=f"Ended {membership.ends_on}; grace over")
+            renewal = _renewal_term(membership)
+            if renewal and renewal.invoice and renewal.invoice.status == "open":
+                billing.invoice_mark_uncollectible(invoice_id=renewal.invoice_id,
+                                                   note="Membership lapsed")
+            _mail(membership, "lapsed")
+            count += 1
+    return count
+
+
+def board_seats() -> dict[str, Any]:
+    """Elected seats for tiers that share them: 1 per 10 active members, at most 3."""
+    shared = {}
+    for tier in Tier.objects.filter(shares_board_seats=True):
+        members = Membership.objects.active().filter(tier=tier).count()
+        shared[tier.name] = {"members": members, "seats": min(3, members // 10)}
+    return shared
+
+
+@transaction.atomic
+def membership_import(
+    *, organization, tier: Tier, starts_on: date, actor: Any, note: str = ""
+) -> Membership:
+    """Bring an existing member onto the portal (from the foundation's old records): an
+    active membership from `starts_on`, with no application e-mails and no invoice."""
+    from members.services.applications import current_agreement
+
+    existing = Membership.objects.filter(organization=organization).active().first()
+    if existing:
+        return existing
+    admin = organization.roles.filter(role="admin").select_related("user").first()
+    submitter = admin.user if admin else actor  # the staff member who imports
+    application = Application.objects.create(
+        organization=organization, tier=tier, submitted_by=submitter,
+        status=Application.Status.APPROVED, annual_fee=tier.fee_for(organization.employees),
+        employees=organization.employees, signatory_name="On file",
+        signatory_title="On file", signatory_email=submitter.email,
+        billing_email=submitter.email, billing_address="On file",
+        lf_silver_attested=tier.requires_lf_silver, agreement=current_agreement(),
+        decided_at=timezone.now(), signed_at=timezone.now(), signed_name="On file",
+        signed_version=current_agreement(),
+    )
+    audit.record(application, actor=actor, action="application.import",
+                 new={"status": application.status}, note=note or "Imported member")
+    membership = Membership.objects.create(organization=organization, tier=tier,
+                                           application=application)
+    MembershipTerm.objects.create(membership=membership, starts_on=starts_on,
+                                  ends_on=term_end(starts_on), fee=application.annual_fee,
+                                  paid=True)
+    _activate(membership, starts_on, welcome=False)
+    return membership
