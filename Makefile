@@ -33,8 +33,9 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy foundation/audit.py foundation/emails.py foundation/uploads.py members/services.py \
-		foundation/billing/services.py foundation/billing/events.py foundation/billing/stripe_sync.py
+	$(BIN)/mypy foundation/audit.py foundation/emails.py foundation/uploads.py \
+		foundation/billing/services.py foundation/billing/events.py foundation/billing/stripe_sync.py \
+		foundation/checklists/services.py members/services/
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 
 ## A Celery worker and beat, for running with REDIS_URL set.

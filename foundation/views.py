@@ -1,7 +1,7 @@
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import render
 
-from members.models import Organization, OrganizationRole
+from members.models import Membership, Organization, OrganizationRole, Tier
 
 
 def home(request):
@@ -10,4 +10,8 @@ def home(request):
         "organizations": Organization.objects.aggregate(n=Count("pk"))["n"],
         "people": OrganizationRole.objects.aggregate(n=Count("user", distinct=True))["n"],
     }
-    return render(request, "home.html", {"figures": figures})
+    members_per_tier = Tier.objects.annotate(
+        members=Count("memberships", filter=Q(memberships__status=Membership.Status.ACTIVE))
+    ).values("name", "members")
+    return render(request, "home.html",
+                  {"figures": figures, "members_per_tier": list(members_per_tier)})

@@ -1,6 +1,7 @@
 """Applying for membership: submission, the signatory's acceptance, the board's decision.
 An application is invoiced or activated only once it is both approved and signed."""
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -127,7 +128,7 @@ def application_submit(
                 motivation=motivation, planned_contributions=planned_contributions,
                 board_representative=board_representative,
                 tac_representative=tac_representative,
-                review_due=today + timezone.timedelta(days=tier.review_days) if board else None,
+                review_due=today + timedelta(days=tier.review_days) if board else None,
                 decided_at=None if board else timezone.now(),
             )
     except IntegrityError as exc:
@@ -268,7 +269,7 @@ def application_resubmit(*, application_id: int, actor: User, **answers: str) ->
     for field, value in answers.items():
         setattr(application, field, value)
     application.status = Application.Status.UNDER_REVIEW
-    application.review_due = timezone.localdate() + timezone.timedelta(
+    application.review_due = timezone.localdate() + timedelta(
         days=application.tier.review_days)
     application.save()
     audit.record(application, actor=actor, action="application.resubmit",
@@ -283,7 +284,7 @@ def send_review_reminders(*, today=None) -> int:
     """Remind staff of board reviews due within 3 days or overdue: once a day each."""
     today = today or timezone.localdate()
     due = Application.objects.filter(status=Application.Status.UNDER_REVIEW,
-                                     review_due__lte=today + timezone.timedelta(days=3))
+                                     review_due__lte=today + timedelta(days=3))
     count = 0
     for application in due.select_related("organization", "tier"):
         with transaction.atomic():

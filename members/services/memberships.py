@@ -161,8 +161,10 @@ def term_paid(sender, invoice, subject: MembershipTerm, **kwargs) -> None:
 
 
 def _renewal_term(membership: Membership) -> MembershipTerm | None:
+    if membership.renewal_date is None:
+        return None
     return MembershipTerm.objects.filter(membership=membership,
-                                         starts_on=membership.ends_on + timedelta(days=1)).first()
+                                         starts_on=membership.renewal_date).first()
 
 
 def issue_renewal_invoices(*, today: date | None = None) -> int:
@@ -229,7 +231,7 @@ def lapse_memberships(*, today: date | None = None) -> int:
                          note=f"Ended {membership.ends_on}; grace over")
             renewal = _renewal_term(membership)
             if renewal and renewal.invoice and renewal.invoice.status == "open":
-                billing.invoice_mark_uncollectible(invoice_id=renewal.invoice_id,
+                billing.invoice_mark_uncollectible(invoice_id=renewal.invoice.pk,
                                                    note="Membership lapsed")
             _mail(membership, "lapsed")
             count += 1

@@ -15,6 +15,20 @@ def test_home_page_shows_live_figures(client):
     assert response.context["figures"] == {"organizations": 3, "people": 3}
 
 
+def test_home_page_counts_active_members_per_tier(client, admin_user):
+    from django.utils import timezone
+
+    from members.demo_programme import seed_catalogue
+    from members.services.memberships import membership_import
+
+    tiers = seed_catalogue()
+    for slug in ["general", "general", "premier"]:
+        membership_import(organization=OrganizationFactory(), tier=tiers[slug],
+                          starts_on=timezone.localdate(), actor=admin_user)
+    counts = {t["name"]: t["members"] for t in client.get("/").context["members_per_tier"]}
+    assert counts == {"Premier": 1, "General": 2, "Associate": 0}
+
+
 def test_home_page_runs_a_constant_number_of_queries(client, django_assert_max_num_queries):
     OrganizationFactory.create_batch(30)
     with django_assert_max_num_queries(4):
