@@ -1,15 +1,14 @@
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import connection
 
 from foundation.billing import services
 from foundation.billing.models import Invoice, Payment
 from foundation.billing.signals import invoice_paid
 from foundation.models import AuditEntry
 from foundation.transitions import DomainError
+from tests.concurrency import at_once
 from tests.members.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,24 +64,7 @@ def test_bad_lines_are_refused_and_nothing_is_written(billed_org, lines):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_issuing_gives_no_duplicate_and_no_skipped_number(make_invoice):
     drafts = [make_invoice(issue=False) for _ in range(8)]
-    barrier = threading.Barrier(len(drafts))
-    errors = []
-
-    def issue(pk):
-        try:
-            barrier.wait()
-            services.invoice_issue(invoice_id=pk)
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=issue, args=(d.pk,)) for d in drafts]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    at_once(*[lambda pk=d.pk: services.invoice_issue(invoice_id=pk) for d in drafts])
     numbers = sorted(Invoice.objects.values_list("number", flat=True))
     year = Invoice.objects.first().issue_date.year
     assert numbers == [f"INV-{year}-{n:04d}" for n in range(1, 9)]

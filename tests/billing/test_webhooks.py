@@ -1,11 +1,9 @@
 import json
-import threading
 import time
 from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -13,6 +11,7 @@ from foundation.billing import events
 from foundation.billing.models import Invoice, Payment, StripeEvent
 from foundation.billing.tasks import process_stripe_event, retry_waiting_stripe_events
 from tests.billing.webhooks import deliver, invoice_event, signature
+from tests.concurrency import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -96,22 +95,8 @@ def test_same_payment_under_two_event_ids_is_recorded_once(
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_deliveries_record_one_payment(open_invoice):
     event = invoice_event("invoice.paid", open_invoice, event_id="evt_race")
-    barrier = threading.Barrier(2)
-    statuses = []
-
-    def post():
-        try:
-            barrier.wait()
-            statuses.append(deliver(Client(), event).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert statuses == [200, 200]
+    responses = at_once(*[lambda: deliver(Client(), event)] * 2)
+    assert [r.status_code for r in responses] == [200, 200]
     assert StripeEvent.objects.count() == 1
     assert Payment.objects.count() == 1
 
@@ -120,20 +105,7 @@ def test_two_simultaneous_deliveries_record_one_payment(open_invoice):
 def test_two_workers_processing_one_event_at_once_record_one_payment(open_invoice):
     payload = invoice_event("invoice.paid", open_invoice, event_id="evt_twice")
     event = StripeEvent.objects.create(stripe_id="evt_twice", type="invoice.paid", payload=payload)
-    barrier = threading.Barrier(2)
-
-    def work():
-        try:
-            barrier.wait()
-            events.process(event_id=event.pk)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    at_once(*[lambda: events.process(event_id=event.pk)] * 2)
     assert Payment.objects.count() == 1
     assert StripeEvent.objects.get().attempts == 1
 

@@ -1,10 +1,9 @@
-import threading
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 from django.utils import timezone
 
 from foundation.billing import services as billing
@@ -14,6 +13,7 @@ from foundation.models import AuditEntry, OutboundEmail
 from foundation.transitions import DomainError
 from members.models import Application, FeeBand, Membership, MembershipTerm, Organization
 from members.services import applications, memberships
+from tests.concurrency import at_once
 from tests.mail import link_in
 from tests.members.factories import OrganizationFactory, UserFactory
 
@@ -291,24 +291,8 @@ class TestBoardReview:
         application = apply_for("premier")
         sign(application)
         staff = [UserFactory(is_staff=True), UserFactory(is_staff=True)]
-        barrier = threading.Barrier(2)
-        errors = []
-
-        def approve(user):
-            try:
-                barrier.wait()
-                applications.application_approve(application_id=application.pk, actor=user)
-            except Exception as exc:
-                errors.append(exc)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=approve, args=(u,)) for u in staff]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert errors == []
+        at_once(*[lambda u=u: applications.application_approve(application_id=application.pk,
+                                                                 actor=u) for u in staff])
         assert Invoice.objects.count() == 1
         assert MembershipTerm.objects.count() == 1
         assert AuditEntry.objects.filter(action="application.approved").count() == 1
