@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from . import emails
+from . import audit, emails
 from .models import AuditEntry, OutboundEmail
 
 
@@ -39,5 +39,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         pending = queryset.exclude(status=OutboundEmail.Status.SENT)
         for message in pending:
             emails.mark_queued(email_id=message.pk)
+            audit.record(message, actor=request.user, action="email.send_again",
+                         old={"status": message.status}, new={"status": "queued"})
             send_email.delay_on_commit(message.pk)
         self.message_user(request, f"{pending.count()} message(s) queued.", messages.SUCCESS)

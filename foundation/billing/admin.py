@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 
+from foundation import audit
 from foundation.admin_audit import AuditedModelAdmin
 from foundation.transitions import DomainError
 
@@ -170,5 +171,7 @@ class StripeEventAdmin(admin.ModelAdmin):
     def process_again(self, request, queryset):
         for event in queryset:
             status = events.process_again(event_id=event.pk)
+            audit.record(event, actor=request.user, action="stripe_event.process_again",
+                         old={"status": event.status}, new={"status": status})
             level = messages.SUCCESS if status != StripeEvent.Status.FAILED else messages.ERROR
             self.message_user(request, f"{event}: {status}.", level)

@@ -88,3 +88,19 @@ def test_process_again_action(admin_client, make_invoice, settings):
     event.refresh_from_db()
     assert event.status == StripeEvent.Status.PROCESSED
     assert Payment.objects.count() == 1
+
+
+def test_process_again_is_audited(admin_client, admin_user, make_invoice):
+    from foundation.billing import events
+
+    invoice = make_invoice()
+    event = StripeEvent.objects.create(
+        stripe_id="evt_y", type="invoice.paid", status=StripeEvent.Status.FAILED,
+        payload=invoice_event("invoice.paid", invoice, event_id="evt_y"))
+    admin_client.post("/admin/billing/stripeevent/", {"action": "process_again",
+                                                      "_selected_action": [event.pk]})
+    entry = AuditEntry.objects.get(action="stripe_event.process_again")
+    assert entry.actor == admin_user
+    assert entry.old_value == {"status": "failed"} and entry.new_value == {"status": "processed"}
+    assert events.process(event_id=event.pk) == "processed"  # a repeat changes nothing
+    assert Payment.objects.count() == 1
