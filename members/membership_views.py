@@ -12,7 +12,7 @@ from foundation.transitions import DomainError
 
 from . import selectors
 from .forms import ApplicationForm, ProvideForm, ResubmitForm, SignatureForm
-from .models import Application, Membership, Organization, Role
+from .models import Application, Membership, Organization, Role, Tier
 from .services import applications, memberships, organization_update
 from .services.applications import current_agreement
 
@@ -86,6 +86,7 @@ def apply(request):
                 return redirect("organization_detail", slug=application.organization.slug)
     return render(request, "members/apply.html", {
         "form": form, "fee": fee, "agreement": current_agreement_or_none(),
+        "questionnaire_tiers": [t.pk for t in Tier.objects.filter(has_questionnaire=True)],
         **selectors.catalogue(),
     })
 
