@@ -1,9 +1,10 @@
 """A ModelAdmin base that writes every admin add, change and delete to the audit log and
 shows the object's audit history on its History page."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from . import audit
+from .transitions import DomainError
 
 
 def _plain(value):
@@ -38,3 +39,15 @@ class AuditedModelAdmin(admin.ModelAdmin):
         extra_context = {**(extra_context or {}),
                          "audit_entries": audit.history(obj) if obj is not None else []}
         return super().history_view(request, object_id, extra_context=extra_context)
+
+    def each(self, request, queryset, service, done: str, *, id_arg: str, **kwargs) -> None:
+        """Run a service on every selected object; a refused one is a message, not a 500."""
+        changed = 0
+        for obj in queryset:
+            try:
+                service(**{id_arg: obj.pk}, actor=request.user, **kwargs)
+                changed += 1
+            except DomainError as exc:
+                self.message_user(request, f"{obj}: {exc}", messages.ERROR)
+        if changed:
+            self.message_user(request, f"{changed} {done}.", messages.SUCCESS)

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -148,13 +149,24 @@ class ApplicationAdmin(AuditedModelAdmin):
     ordering = ["review_due", "-submitted_at"]
     readonly_fields = [f.name for f in Application._meta.fields]
     change_form_template = "admin/members/application/change_form.html"
-    actions = ["approve"]
+    actions = ["approve", "resend_signature", "withdraw"]
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.action(description="E-mail the signatory a fresh agreement link",
+                  permissions=["change"])
+    def resend_signature(self, request, queryset):
+        self.each(request, queryset, app_services.signature_resend, "link(s) sent",
+                  id_arg="application_id")
+
+    @admin.action(description="Withdraw the selected applications", permissions=["change"])
+    def withdraw(self, request, queryset):
+        self.each(request, queryset, app_services.application_withdraw,
+                  "application(s) withdrawn", id_arg="application_id", note="Withdrawn by staff")
 
     @admin.display(boolean=True, description="signed")
     def signed(self, obj):
@@ -169,14 +181,11 @@ class ApplicationAdmin(AuditedModelAdmin):
                                obj.review_due)
         return obj.review_due
 
-    @admin.action(description="Approve the selected applications (board decision)")
+    @admin.action(description="Approve the selected applications (board decision)",
+                  permissions=["change"])
     def approve(self, request, queryset):
-        for application in queryset:
-            try:
-                app_services.application_approve(application_id=application.pk,
-                                                 actor=request.user)
-            except DomainError as exc:
-                self.message_user(request, f"{application}: {exc}", messages.ERROR)
+        self.each(request, queryset, app_services.application_approve,
+                  "application(s) approved", id_arg="application_id")
 
     def get_urls(self):
         return [
@@ -188,6 +197,8 @@ class ApplicationAdmin(AuditedModelAdmin):
 
     def decide_view(self, request, application_id, decision):
         application = get_object_or_404(Application, pk=application_id)
+        if not self.has_change_permission(request, application):
+            raise PermissionDenied
         if decision not in DECISIONS:
             raise Http404("No such decision.")
         service, note_arg, label = DECISIONS[decision]

@@ -1,5 +1,6 @@
 """The public membership pages, the application and the signatory's acceptance."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
@@ -20,6 +21,7 @@ from .services.applications import current_agreement
 def membership(request):
     return render(request, "members/membership.html", {
         **selectors.catalogue(), "board_seats": memberships.board_seats(),
+        "representatives": memberships.board_representatives(),
     })
 
 
@@ -49,6 +51,11 @@ def directory_json(request):
 
 
 def _client_ip(request) -> str | None:
+    """The signatory's address: behind our proxy (TRUST_X_FORWARDED_FOR), the first one it
+    forwards; otherwise the connection's."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if settings.TRUST_X_FORWARDED_FOR and forwarded:
+        return forwarded.split(",")[0].strip()
     return request.META.get("REMOTE_ADDR")
 
 
@@ -59,7 +66,8 @@ def apply(request):
     if not organizations.exists():
         messages.info(request, "First create your organization; then apply for it.")
         return redirect(f"/dashboard/organizations/new/?next={request.path}")
-    org = organizations.filter(pk=request.POST.get("organization") or 0).first() \
+    chosen = request.POST.get("organization", "")
+    org = (organizations.filter(pk=chosen).first() if chosen.isdigit() else None) \
         or organizations.first()
     initial = {"organization": org, "type": org.type, "employees": org.employees,
                "country": org.country, "website": org.website,
@@ -133,11 +141,8 @@ def sign(request, token):
 @login_required
 @require_POST
 def resubmit(request, slug, application_id):
-    org = selectors.organization_for(request.user, slug, admin=True)
-    application = Application.objects.filter(pk=application_id, organization=org).first()
+    application = _own_application(request, slug, application_id)
     form = ResubmitForm(request.POST)
-    if application is None:
-        raise Http404("No such application.")
     if form.is_valid() and all(form.cleaned_data.values()):
         try:
             applications.application_resubmit(application_id=application.pk,
@@ -148,7 +153,36 @@ def resubmit(request, slug, application_id):
             messages.success(request, "Sent back to the board for review.")
     else:
         messages.error(request, "Answer every question of the questionnaire.")
-    return redirect(org)
+    return redirect(application.organization)
+
+
+def _own_application(request, slug, application_id) -> Application:
+    org = selectors.organization_for(request.user, slug, admin=True)
+    application = Application.objects.filter(pk=application_id, organization=org).first()
+    if application is None:
+        raise Http404("No such application.")
+    return application
+
+
+@login_required
+@require_POST
+def application_action(request, slug, application_id, action):
+    """The applicant sends the signatory a fresh link, or withdraws the application."""
+    application = _own_application(request, slug, application_id)
+    services = {"resend-signature": (applications.signature_resend,
+                                     "We have e-mailed the signatory a fresh link."),
+                "withdraw": (applications.application_withdraw,
+                             "The application is withdrawn.")}
+    if action not in services:
+        raise Http404("No such action.")
+    service, done = services[action]
+    try:
+        service(application_id=application.pk, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done)
+    return redirect(application.organization)
 
 
 @login_required

@@ -78,13 +78,17 @@ def membership_overview(organization: Organization) -> dict:
     from .models import Membership
 
     application = organization.applications.select_related("tier").first()
-    membership = (
+    current = list(
         Membership.objects.filter(organization=organization)
         .exclude(status=Membership.Status.ENDED)
-        .select_related("tier").order_by("-created_at").first()
+        .select_related("tier").order_by("-created_at")
     )
+    active = [m for m in current if m.status == Membership.Status.ACTIVE]
+    membership = active[0] if active else (current[0] if current else None)
+    pending = [m for m in current if m.status == Membership.Status.PENDING]
     return {
         "application": application,
+        "pending_upgrade": pending[0] if active and pending else None,
         "timeline": list(audit.history(application).order_by("created_at")) if application
         else [],
         "membership": membership,

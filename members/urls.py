@@ -10,6 +10,8 @@ urlpatterns = [
     path("api/members.json", membership_views.directory_json, name="api_members"),
     path("dashboard/<slug:slug>/applications/<int:application_id>/resubmit/",
          membership_views.resubmit, name="application_resubmit"),
+    path("dashboard/<slug:slug>/applications/<int:application_id>/<str:action>/",
+         membership_views.application_action, name="application_action"),
     path("dashboard/<slug:slug>/benefits/<int:item_id>/provide/", membership_views.provide,
          name="benefit_provide"),
     path("dashboard/", views.dashboard, name="dashboard"),

@@ -2,6 +2,7 @@ import csv
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -56,11 +57,18 @@ class InvoiceAdmin(AuditedModelAdmin):
                                     "billing_emails", "stripe_invoice_id", "hosted_invoice_url",
                                     "sync_error", "created_at", "paid_at"]
     inlines = [InvoiceLineInline]
-    actions = ["issue", "void", "resend", "export_csv"]
+    actions = ["issue", "void", "resend", "push_again", "export_csv"]
     change_form_template = "admin/billing/invoice/change_form.html"
 
     def has_add_permission(self, request):
         return False
+
+    def get_readonly_fields(self, request, obj=None):
+        """An issued invoice is a document: its billing details no longer change."""
+        if obj is not None and obj.number:
+            return [*self.readonly_fields, "po_number", "tax_id", "billing_name",
+                    "billing_address"]
+        return self.readonly_fields
 
     def get_urls(self):
         return [
@@ -71,6 +79,8 @@ class InvoiceAdmin(AuditedModelAdmin):
 
     def mark_paid_view(self, request, invoice_id):
         invoice = get_object_or_404(Invoice, pk=invoice_id)
+        if not self.has_change_permission(request, invoice):
+            raise PermissionDenied
         form = WirePaymentForm(request.POST or None, initial={"amount": invoice.total})
         if request.method == "POST" and form.is_valid():
             received = form.cleaned_data["received_on"]
@@ -92,29 +102,26 @@ class InvoiceAdmin(AuditedModelAdmin):
             "opts": self.model._meta, "title": f"Record a wire payment for {invoice}",
         })
 
-    def _each(self, request, queryset, service, done: str, **kwargs):
-        changed = 0
-        for invoice in queryset:
-            try:
-                service(invoice_id=invoice.pk, actor=request.user, **kwargs)
-                changed += 1
-            except DomainError as exc:
-                self.message_user(request, f"{invoice}: {exc}", messages.ERROR)
-        if changed:
-            self.message_user(request, f"{changed} invoice(s) {done}.", messages.SUCCESS)
-
-    @admin.action(description="Issue the selected draft invoices")
+    @admin.action(description="Issue the selected draft invoices", permissions=["change"])
     def issue(self, request, queryset):
-        self._each(request, queryset.filter(status=Invoice.Status.DRAFT), services.invoice_issue,
-                   "issued")
+        self.each(request, queryset.filter(status=Invoice.Status.DRAFT), services.invoice_issue,
+                  "invoice(s) issued", id_arg="invoice_id")
 
-    @admin.action(description="Void the selected invoices")
+    @admin.action(description="Void the selected invoices", permissions=["change"])
     def void(self, request, queryset):
-        self._each(request, queryset, services.invoice_void, "voided", note="Voided by staff")
+        self.each(request, queryset, services.invoice_void, "invoice(s) voided",
+                  id_arg="invoice_id", note="Voided by staff")
 
-    @admin.action(description="E-mail the selected invoices again")
+    @admin.action(description="E-mail the selected invoices again", permissions=["change"])
     def resend(self, request, queryset):
-        self._each(request, queryset, services.invoice_resend, "sent again")
+        self.each(request, queryset, services.invoice_resend, "invoice(s) sent again",
+                  id_arg="invoice_id")
+
+    @admin.action(description="Push the selected invoices to Stripe again (after a failed sync)",
+                  permissions=["change"])
+    def push_again(self, request, queryset):
+        self.each(request, queryset, services.invoice_push_again,
+                  "invoice(s) queued for Stripe", id_arg="invoice_id")
 
     @admin.action(description="Export the selected invoices as CSV")
     def export_csv(self, request, queryset):
@@ -167,10 +174,14 @@ class StripeEventAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Process the selected events again")
+    @admin.action(description="Process the selected events again", permissions=["change"])
     def process_again(self, request, queryset):
         for event in queryset:
-            status = events.process_again(event_id=event.pk)
+            try:
+                status = events.process_again(event_id=event.pk)
+            except Exception as exc:  # shown to staff; the event keeps its error
+                self.message_user(request, f"{event}: {exc}", messages.ERROR)
+                continue
             audit.record(event, actor=request.user, action="stripe_event.process_again",
                          old={"status": event.status}, new={"status": status})
             level = messages.SUCCESS if status != StripeEvent.Status.FAILED else messages.ERROR

@@ -44,7 +44,9 @@ def record(payload: dict[str, Any]) -> tuple[StripeEvent, bool]:
 def _invoice_for(obj: dict[str, Any]) -> Invoice | None:
     """Our invoice by its Stripe id, or by the id we put in its metadata when Stripe's event
     outran our own record of the Stripe id."""
-    invoice = Invoice.objects.filter(stripe_invoice_id=obj.get("id")).first()
+    if not obj.get("id"):
+        return None
+    invoice = Invoice.objects.filter(stripe_invoice_id=obj["id"]).first()
     if invoice:
         return invoice
     portal_id = str((obj.get("metadata") or {}).get("portal_invoice_id", ""))
@@ -90,7 +92,7 @@ def _voided(invoice: Invoice, obj: dict, event: StripeEvent) -> None:
 
 
 def _uncollectible(invoice: Invoice, obj: dict, event: StripeEvent) -> None:
-    services.invoice_mark_uncollectible(invoice_id=invoice.pk,
+    services.invoice_mark_uncollectible(invoice_id=invoice.pk, from_stripe=True,
                                         note="Marked uncollectible in Stripe")
 
 
@@ -113,11 +115,12 @@ def _finish(event: StripeEvent, status: str) -> str:
 
 
 def _note_failure(event_id: int, error: str, *, failed: bool) -> str:
-    status = StripeEvent.Status.FAILED if failed else StripeEvent.Status.PENDING
-    StripeEvent.objects.filter(pk=event_id).exclude(status__in=DONE).update(
-        attempts=F("attempts") + 1, last_error=error[:2000], status=status
-    )
-    return status
+    """Count the attempt; only the last one marks the event failed (never un-fails it)."""
+    events = StripeEvent.objects.filter(pk=event_id).exclude(status__in=DONE)
+    events.update(attempts=F("attempts") + 1, last_error=error[:2000])
+    if failed:
+        events.update(status=StripeEvent.Status.FAILED)
+    return StripeEvent.Status.FAILED if failed else StripeEvent.Status.PENDING
 
 
 def process(*, event_id: int, last_try: bool = False) -> str:

@@ -109,13 +109,32 @@ def invoice_stripe_synced(*, invoice_id: int, stripe_invoice_id: str, hosted_url
     invoice.hosted_invoice_url = hosted_url or invoice.hosted_invoice_url
     invoice.sync_error = ""
     invoice.save(update_fields=["stripe_invoice_id", "hosted_invoice_url", "sync_error"])
-    _send_issued(invoice)
+    if invoice.is_payable:
+        _send_issued(invoice)
     return invoice
 
 
+@transaction.atomic
 def invoice_sync_failed(*, invoice_id: int, error: str) -> None:
-    """Stripe could not be reached after every retry: staff see it and can issue again."""
-    Invoice.objects.filter(pk=invoice_id).update(sync_error=error[:2000])
+    """Stripe could not be reached after every retry: the contacts get our own invoice with
+    bank-transfer details, and staff see the error and can push it to Stripe again."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    invoice.sync_error = error[:2000]
+    invoice.save(update_fields=["sync_error"])
+    if invoice.is_payable and not invoice.hosted_invoice_url:
+        _send_issued(invoice)
+
+
+@transaction.atomic
+def invoice_push_again(*, invoice_id: int, actor: Any) -> Invoice:
+    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    if not (invoice.is_payable and invoice.sync_error and stripe_api.enabled()):
+        raise DomainError(f"{invoice} has no failed Stripe sync to retry.")
+    audit.record(invoice, actor=actor, action="invoice.push_again", note=invoice.sync_error)
+    from .tasks import push_invoice_to_stripe
+
+    push_invoice_to_stripe.delay_on_commit(invoice.pk)
+    return invoice
 
 
 def invoice_url(invoice: Invoice) -> str:
@@ -153,7 +172,14 @@ def invoice_mark_paid(
     again changes nothing."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
     if invoice.status == Invoice.Status.PAID:
+        earlier = Payment.objects.get(invoice=invoice)
+        if stripe_id and amount and earlier.stripe_id != stripe_id:
+            raise DomainError(f"{invoice} was paid already ({earlier.get_method_display()}, "
+                              f"{earlier.reference or earlier.stripe_id}); this second "
+                              f"payment {stripe_id} of {amount} needs a refund.")
         return invoice
+    if invoice.status == Invoice.Status.VOID and amount:
+        raise DomainError(f"{invoice} is void; the payment of {amount} needs a refund.")
     ensure_transition(invoice.status, Invoice.Status.PAID, Invoice.ALLOWED_TRANSITIONS)
     old = invoice.status
     payment = Payment.objects.create(
@@ -211,10 +237,14 @@ def invoice_void(
 
 
 @transaction.atomic
-def invoice_mark_uncollectible(*, invoice_id: int, actor: Any = None, note: str = "") -> Invoice:
-    return _change_status(
+def invoice_mark_uncollectible(
+    *, invoice_id: int, actor: Any = None, note: str = "", from_stripe: bool = False
+) -> Invoice:
+    invoice = _change_status(
         invoice_id, Invoice.Status.UNCOLLECTIBLE, "invoice.uncollectible", actor, note
     )
+    _tell_stripe(invoice, from_stripe)
+    return invoice
 
 
 @transaction.atomic

@@ -93,6 +93,9 @@ def push_status(invoice_id: int) -> None:
     remote = client.v1.invoices.retrieve(invoice.stripe_invoice_id)
     if invoice.status == Invoice.Status.VOID and remote.status in {"open", "uncollectible"}:
         client.v1.invoices.void_invoice(remote.id, options={"idempotency_key": f"{key}-void"})
+    if invoice.status == Invoice.Status.UNCOLLECTIBLE and remote.status == "open":
+        client.v1.invoices.mark_uncollectible(
+            remote.id, options={"idempotency_key": f"{key}-uncollectible"})
     paid_here = Payment.objects.filter(invoice=invoice).exclude(method=Payment.Method.STRIPE)
     if paid_here.exists() and remote.status in {"open", "uncollectible"}:
         client.v1.invoices.pay(

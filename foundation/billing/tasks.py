@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.db import OperationalError
 
 from . import events, services, stripe_api, stripe_sync
 
@@ -24,7 +25,8 @@ def push_status_to_stripe(invoice_id: int) -> None:
     stripe_sync.push_status(invoice_id)
 
 
-@shared_task(bind=True, autoretry_for=(events.InvoiceNotYetKnown,), retry_backoff=15,
+@shared_task(bind=True, autoretry_for=(events.InvoiceNotYetKnown, OperationalError),
+             retry_backoff=15,
              retry_backoff_max=900, max_retries=events.MAX_ATTEMPTS - 1)
 def process_stripe_event(self, event_id: int) -> str:
     last_try = self.request.retries >= events.MAX_ATTEMPTS - 1

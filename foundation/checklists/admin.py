@@ -1,4 +1,4 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.utils import timezone
 
@@ -37,16 +37,16 @@ class ChecklistItemAdmin(AuditedModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Mark delivered (the proof field keeps its text)")
+    @admin.action(description="Mark delivered (the proof field keeps its text)",
+                  permissions=["change"])
     def deliver(self, request, queryset):
-        for item in queryset:
-            services.item_deliver(item_id=item.pk, actor=request.user)
-        self.message_user(request, f"{queryset.count()} item(s) delivered.", messages.SUCCESS)
+        self.each(request, queryset, services.item_deliver, "item(s) delivered",
+                  id_arg="item_id")
 
-    @admin.action(description="Mark not applicable")
+    @admin.action(description="Mark not applicable", permissions=["change"])
     def not_applicable(self, request, queryset):
-        for item in queryset:
-            services.item_mark_not_applicable(item_id=item.pk, actor=request.user)
+        self.each(request, queryset, services.item_mark_not_applicable,
+                  "item(s) marked not applicable", id_arg="item_id")
 
 
 class ChecklistInline(GenericTabularInline):

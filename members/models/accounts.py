@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -59,7 +60,8 @@ class Organization(models.Model):
     country = models.CharField(max_length=80, blank=True)
     type = models.CharField(max_length=16, choices=Type.choices, default=Type.COMPANY)
     employees = models.PositiveIntegerField(
-        "consolidated employees", default=1, help_text="Employees of the whole corporate group."
+        "consolidated employees", default=1, validators=[MinValueValidator(1)],
+        help_text="Employees of the whole corporate group.",
     )
     logo = models.FileField(upload_to="logos/", blank=True)
     is_founding_member = models.BooleanField(default=False)

@@ -29,16 +29,19 @@ class Application(models.Model):
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
         DECLINED = "declined", "Declined by the signatory"
+        WITHDRAWN = "withdrawn", "Withdrawn"
         COMPLETED = "completed", "Membership active"
 
     OPEN_STATUSES = [Status.UNDER_REVIEW, Status.CHANGES_REQUESTED, Status.APPROVED]
     ALLOWED_TRANSITIONS = {
         Status.UNDER_REVIEW: {Status.APPROVED, Status.REJECTED, Status.CHANGES_REQUESTED,
-                              Status.DECLINED},
-        Status.CHANGES_REQUESTED: {Status.UNDER_REVIEW, Status.REJECTED, Status.DECLINED},
-        Status.APPROVED: {Status.COMPLETED, Status.DECLINED},
+                              Status.DECLINED, Status.WITHDRAWN},
+        Status.CHANGES_REQUESTED: {Status.UNDER_REVIEW, Status.REJECTED, Status.DECLINED,
+                                   Status.WITHDRAWN},
+        Status.APPROVED: {Status.COMPLETED, Status.DECLINED, Status.WITHDRAWN},
         Status.REJECTED: set(),
         Status.DECLINED: set(),
+        Status.WITHDRAWN: set(),
         Status.COMPLETED: set(),
     }
 

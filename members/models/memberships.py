@@ -16,8 +16,8 @@ REMINDERS = (30, 7)
 def add_year(day: date) -> date:
     try:
         return day.replace(year=day.year + 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + 1, day=28)
+    except ValueError:  # 29 February: a year later is 1 March
+        return date(day.year + 1, 3, 1)
 
 
 class MembershipQuerySet(models.QuerySet):

@@ -199,7 +199,7 @@ def signature_decline(*, token: str, reason: str, ip: str | None) -> Application
     application.declined_reason = reason.strip()
     application.save(update_fields=["status", "declined_reason"])
     audit.record(application, action="application.declined", old={"status": old},
-                 new={"status": application.status}, note=f"{reason} (from {ip})")
+                 new={"status": application.status, "ip": ip}, note=reason)
     _mail(application, "signature_declined", _applicant_emails(application))
     return application
 
@@ -277,6 +277,40 @@ def application_resubmit(*, application_id: int, actor: User, **answers: str) ->
                  new={"status": application.status})
     _mail(application, "application_received_staff", emails.staff_emails(),
           occurrence=f"resubmit-{timezone.now():%Y%m%d%H%M%S}")
+    return application
+
+
+@transaction.atomic
+def signature_resend(*, application_id: int, actor: User) -> Application:
+    """A fresh link (its 14 days start again) for a signatory who has not signed yet."""
+    application = Application.objects.select_for_update().get(pk=application_id)
+    _ensure_unsigned(application)
+    sent = audit.history(application).filter(action="application.signature_resent").count()
+    audit.record(application, actor=actor, action="application.signature_resent",
+                 note=application.signatory_email)
+    emails.queue(kind="signature_request", obj=application, to=application.signatory_email,
+                 occurrence=f"resend-{sent + 1}", template="members/emails/signature_request",
+                 context={"application": application, "url": signature_url(application),
+                          "expires_days": SIGNATURE_LINK_LIFETIME.days})
+    return application
+
+
+@transaction.atomic
+def application_withdraw(*, application_id: int, actor: User, note: str = "") -> Application:
+    """Close an open application (the applicant or staff); a membership still waiting for
+    its first payment ends, and its invoice is voided."""
+    from .memberships import membership_cancel_pending
+
+    application = Application.objects.select_for_update().get(pk=application_id)
+    if application.status == Application.Status.WITHDRAWN:
+        return application
+    old = application.status
+    ensure_transition(old, Application.Status.WITHDRAWN, Application.ALLOWED_TRANSITIONS)
+    application.status = Application.Status.WITHDRAWN
+    application.save(update_fields=["status"])
+    audit.record(application, actor=actor, action="application.withdrawn", old={"status": old},
+                 new={"status": application.status}, note=note)
+    membership_cancel_pending(application=application, note="Application withdrawn")
     return application
 
 

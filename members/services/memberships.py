@@ -1,6 +1,7 @@
 """The membership year: activation, terms and their invoices, renewals, reminders, lapse,
 and the benefits checklist. Beat jobs find their work by window and are safe to run twice."""
 
+import logging
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from foundation import audit, emails
 from foundation.billing import services as billing
 from foundation.billing.signals import invoice_paid
 from foundation.checklists.services import ItemSpec, checklist_ensure, deliver_automatic
-from foundation.transitions import ensure_transition
+from foundation.transitions import DomainError, ensure_transition
 from members.models import (
     GRACE,
     REMINDERS,
@@ -26,6 +27,7 @@ from members.models import (
 )
 
 LOGO_BENEFIT = "logo"
+logger = logging.getLogger(__name__)
 
 
 def term_end(start: date) -> date:
@@ -97,6 +99,7 @@ def _activate(membership: Membership, today: date, *, welcome: bool = True) -> N
         previous.save(update_fields=["status"])
         audit.record(previous, action="membership.ended", old={"status": "active"},
                      new={"status": "ended"}, note=f"Replaced by {membership.tier} membership")
+        _void_unpaid_terms(previous, note=f"Replaced by the {membership.tier} membership")
     ensure_transition(membership.status, Membership.Status.ACTIVE,
                       Membership.ALLOWED_TRANSITIONS)
     membership.status = Membership.Status.ACTIVE
@@ -115,6 +118,26 @@ def _activate(membership: Membership, today: date, *, welcome: bool = True) -> N
     _create_checklist(membership, today)
     if welcome:
         _mail(membership, "welcome")
+
+
+def _void_unpaid_terms(membership: Membership, *, note: str) -> None:
+    """A membership that ends no longer asks to be paid for its future terms."""
+    for term in membership.terms.filter(paid=False).exclude(invoice=None).select_related(
+            "invoice"):
+        if term.invoice is not None and term.invoice.is_payable:
+            billing.invoice_void(invoice_id=term.invoice.pk, note=note)
+
+
+def membership_cancel_pending(*, application: Application, note: str) -> None:
+    membership = Membership.objects.select_for_update().filter(
+        application=application, status=Membership.Status.PENDING).first()
+    if membership is None:
+        return
+    membership.status = Membership.Status.ENDED
+    membership.save(update_fields=["status"])
+    audit.record(membership, action="membership.ended", old={"status": "pending"},
+                 new={"status": "ended"}, note=note)
+    _void_unpaid_terms(membership, note=note)
 
 
 def _create_checklist(membership: Membership, today: date) -> None:
@@ -173,25 +196,36 @@ def issue_renewal_invoices(*, today: date | None = None) -> int:
     due = Membership.objects.active().filter(ends_on__lte=today + RENEWAL_NOTICE)
     count = 0
     for pk in due.values_list("pk", flat=True):
-        with transaction.atomic():
-            membership = Membership.objects.select_for_update().select_related(
-                "tier", "organization", "application").get(pk=pk)
-            if membership.status != Membership.Status.ACTIVE or _renewal_term(membership):
-                continue
-            start = membership.ends_on + timedelta(days=1)
-            fee = membership.tier.fee_for(membership.organization.employees)
-            term = MembershipTerm.objects.create(membership=membership, starts_on=start,
-                                                 ends_on=term_end(start), fee=fee,
-                                                 paid=fee == 0)
-            if fee == 0:
-                membership.ends_on = term.ends_on
-                membership.save(update_fields=["ends_on"])
-                audit.record(membership, action="membership.renewed",
-                             new={"ends_on": term.ends_on.isoformat()}, note="No fee")
-            else:
-                _invoice_term(term)
-            count += 1
+        try:
+            count += _renew(pk)
+        except (ValueError, DomainError) as exc:  # one bad record must not stop the rest
+            logger.error("Renewal of membership %s failed: %s", pk, exc)
+            with transaction.atomic():
+                audit.record(Membership.objects.get(pk=pk), action="membership.renewal_failed",
+                             note=str(exc))
     return count
+
+
+def _renew(pk: int) -> int:
+    """Create one membership's renewal term (and invoice), unless it exists."""
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().select_related(
+            "tier", "organization", "application").get(pk=pk)
+        if membership.status != Membership.Status.ACTIVE or _renewal_term(membership):
+            return 0
+        start = membership.ends_on + timedelta(days=1)
+        fee = membership.tier.fee_for(membership.organization.employees)
+        term = MembershipTerm.objects.create(membership=membership, starts_on=start,
+                                             ends_on=term_end(start), fee=fee,
+                                             paid=fee == 0)
+        if fee == 0:
+            membership.ends_on = term.ends_on
+            membership.save(update_fields=["ends_on"])
+            audit.record(membership, action="membership.renewed",
+                         new={"ends_on": term.ends_on.isoformat()}, note="No fee")
+        else:
+            _invoice_term(term)
+        return 1
 
 
 def send_renewal_reminders(*, today: date | None = None) -> int:
@@ -236,6 +270,13 @@ def lapse_memberships(*, today: date | None = None) -> int:
             _mail(membership, "lapsed")
             count += 1
     return count
+
+
+def board_representatives() -> list[Membership]:
+    """Each active member of a tier with a guaranteed seat, with its representatives."""
+    return list(Membership.objects.active().filter(tier__has_board_seat=True)
+                .select_related("organization", "tier")
+                .order_by("organization__display_name"))
 
 
 def board_seats() -> dict[str, Any]:

@@ -120,6 +120,8 @@ class FakeStripe(stripe.HTTPClient):
                                hosted_invoice_url=f"https://invoice.stripe.com/i/{invoice['id']}")
             elif action == "void":
                 invoice["status"] = "void"
+            elif action == "mark_uncollectible":
+                invoice["status"] = "uncollectible"
             elif action == "pay":
                 invoice.update(status="paid", amount_paid=0 if params.get("paid_out_of_band")
                                else invoice["amount_due"])

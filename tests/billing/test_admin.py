@@ -38,7 +38,7 @@ def test_paying_a_void_invoice_shows_the_error(admin_client, make_invoice):
     admin_client.post(CHANGELIST, {"action": "void", "_selected_action": [invoice.pk]})
     response = admin_client.post(f"{CHANGELIST}{invoice.pk}/mark-paid/", {
         "reference": "X", "received_on": "2026-11-20", "amount": "1"})
-    assert "Cannot go from" in response.content.decode()
+    assert "is void; the payment of 1 needs a refund" in response.content.decode()
     assert not Payment.objects.exists()
 
 

@@ -54,7 +54,24 @@ def test_stripe_down_is_retried_then_shown_to_staff(stripe_fake, make_invoice, s
     assert invoice.status == Invoice.Status.OPEN and invoice.number
     assert "try later" in invoice.sync_error
     assert not invoice.stripe_invoice_id
-    assert mail.outbox == []
+    # The contacts still get the invoice, with bank-transfer details instead of a link.
+    assert len(mail.outbox) == 1 and "bank transfer" in mail.outbox[0].body
+
+
+def test_staff_push_a_failed_invoice_to_stripe_again(stripe_fake, make_invoice, admin_client,
+                                                     settings,
+                                                     django_capture_on_commit_callbacks):
+    settings.CELERY_TASK_EAGER_PROPAGATES = False
+    stripe_fake.fail_times = 1000
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = make_invoice()
+    stripe_fake.fail_times = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post("/admin/billing/invoice/", {"action": "push_again",
+                                                      "_selected_action": [invoice.pk]})
+    invoice.refresh_from_db()
+    assert invoice.stripe_invoice_id and invoice.hosted_invoice_url and not invoice.sync_error
+    assert len(stripe_fake.created("in_")) == 1
 
 
 def test_void_and_wire_payment_are_mirrored_on_stripe(stripe_fake, make_invoice, admin_user,
@@ -84,3 +101,20 @@ def test_reconcile_lists_the_differences(stripe_fake, make_invoice, capsys,
     assert f"{drifted.number}: total here 25000.00, on Stripe 1.00" in out
     assert same.number not in out
     assert "2 difference(s)." in out
+
+
+def test_marking_uncollectible_here_is_mirrored_on_stripe(stripe_fake, make_invoice,
+                                                          django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = make_invoice()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invoice_mark_uncollectible(invoice_id=invoice.pk, note="Membership lapsed")
+    invoice.refresh_from_db()
+    assert stripe_fake.objects[invoice.stripe_invoice_id]["status"] == "uncollectible"
+
+
+def test_issued_invoice_details_are_read_only_in_the_admin(admin_client, make_invoice):
+    invoice = make_invoice()
+    form = admin_client.get(f"/admin/billing/invoice/{invoice.pk}/change/").context[
+        "adminform"].form
+    assert "po_number" not in form.fields and "billing_address" not in form.fields

@@ -209,3 +209,32 @@ def test_finalized_voided_uncollectible_and_failed_payments(
     failed = [m for m in mail.outbox if "did not go through" in m.subject]
     assert len(failed) == 1 and failed[0].to == ["ap@acme.example"]
     assert set(StripeEvent.objects.values_list("status", flat=True)) == {"processed"}
+
+
+def test_a_second_payment_of_a_paid_invoice_is_kept_for_staff_to_refund(
+    client, open_invoice, django_capture_on_commit_callbacks
+):
+    from foundation.billing import services
+
+    services.invoice_mark_paid(invoice_id=open_invoice.pk, method=Payment.Method.WIRE,
+                               reference="WIRE-1")
+    payload = invoice_event("invoice.paid", open_invoice, event_id="evt_double",
+                            payments={"data": [{"id": "inpay_second"}]})
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(client, payload)
+    event = StripeEvent.objects.get()
+    assert event.status == StripeEvent.Status.FAILED and "needs a refund" in event.last_error
+    assert Payment.objects.count() == 1
+
+
+def test_paid_out_of_band_echo_from_stripe_changes_nothing(
+    client, open_invoice, django_capture_on_commit_callbacks
+):
+    from foundation.billing import services
+
+    services.invoice_mark_paid(invoice_id=open_invoice.pk, method=Payment.Method.WIRE,
+                               reference="WIRE-1")
+    payload = invoice_event("invoice.paid", open_invoice, event_id="evt_oob", amount_paid=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(client, payload)
+    assert StripeEvent.objects.get().status == StripeEvent.Status.PROCESSED
