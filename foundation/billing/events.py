@@ -140,6 +140,8 @@ def process(*, event_id: int, last_try: bool = False) -> str:
             handler(invoice, obj, event)
             return _finish(event, StripeEvent.Status.PROCESSED)
     except InvoiceNotYetKnown as exc:
+        attempts = StripeEvent.objects.filter(pk=event_id).values_list("attempts", flat=True)
+        last_try = last_try or attempts[0] + 1 >= MAX_ATTEMPTS
         status = _note_failure(event_id, str(exc), failed=last_try)
         if last_try:
             return status

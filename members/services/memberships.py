@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from foundation import audit, emails
 from foundation.billing import services as billing
+from foundation.billing.models import Invoice
 from foundation.billing.signals import invoice_paid
 from foundation.checklists.services import ItemSpec, checklist_ensure, deliver_automatic
 from foundation.transitions import DomainError, ensure_transition
@@ -255,9 +256,14 @@ def lapse_memberships(*, today: date | None = None) -> int:
     for pk in Membership.objects.active().filter(ends_on__lt=today - GRACE).values_list(
             "pk", flat=True):
         with transaction.atomic():
+            # Lock as a payment does, invoice before membership, so the two cannot deadlock.
+            unpaid = MembershipTerm.objects.filter(membership_id=pk, paid=False).exclude(
+                invoice=None).values_list("invoice_id", flat=True)
+            list(Invoice.objects.select_for_update().filter(pk__in=unpaid))
             membership = Membership.objects.select_for_update().get(pk=pk)
-            if membership.status != Membership.Status.ACTIVE:
-                continue
+            if membership.status != Membership.Status.ACTIVE or (
+                    membership.ends_on and membership.ends_on >= today - GRACE):
+                continue  # renewed while we looked
             membership.status = Membership.Status.LAPSED
             membership.save(update_fields=["status"])
             audit.record(membership, action="membership.lapse", old={"status": "active"},

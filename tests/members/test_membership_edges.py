@@ -172,3 +172,4 @@ def test_staff_without_change_permission_cannot_record_payments(client, apply_fo
                                                        "_selected_action": [invoice.pk]})
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.OPEN
+
