@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from foundation import emails
 from foundation.transitions import DomainError
 
 from . import services, stripe_api
@@ -116,11 +117,20 @@ def _finish(event: StripeEvent, status: str) -> str:
 
 def _note_failure(event_id: int, error: str, *, failed: bool) -> str:
     """Count the attempt; only the last one marks the event failed (never un-fails it)."""
-    events = StripeEvent.objects.filter(pk=event_id).exclude(status__in=DONE)
-    events.update(attempts=F("attempts") + 1, last_error=error[:2000])
-    if failed:
-        events.update(status=StripeEvent.Status.FAILED)
+    with transaction.atomic():
+        events = StripeEvent.objects.filter(pk=event_id).exclude(status__in=DONE)
+        events.update(attempts=F("attempts") + 1, last_error=error[:2000])
+        if failed and events.update(status=StripeEvent.Status.FAILED):
+            _tell_staff(StripeEvent.objects.get(pk=event_id))
     return StripeEvent.Status.FAILED if failed else StripeEvent.Status.PENDING
+
+
+def _tell_staff(event: StripeEvent) -> None:
+    """A failed event is money staff must look at (an unknown invoice, a refund due)."""
+    for address in emails.staff_emails():
+        emails.queue(kind="stripe_event_failed", obj=event, to=address,
+                     occurrence=str(event.attempts), template="billing/emails/stripe_event_failed",
+                     context={"event": event})
 
 
 def process(*, event_id: int, last_try: bool = False) -> str:

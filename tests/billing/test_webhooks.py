@@ -212,7 +212,7 @@ def test_finalized_voided_uncollectible_and_failed_payments(
 
 
 def test_a_second_payment_of_a_paid_invoice_is_kept_for_staff_to_refund(
-    client, open_invoice, django_capture_on_commit_callbacks
+    client, open_invoice, admin_user, django_capture_on_commit_callbacks
 ):
     from foundation.billing import services
 
@@ -225,6 +225,8 @@ def test_a_second_payment_of_a_paid_invoice_is_kept_for_staff_to_refund(
     event = StripeEvent.objects.get()
     assert event.status == StripeEvent.Status.FAILED and "needs a refund" in event.last_error
     assert Payment.objects.count() == 1
+    alerts = [m for m in mail.outbox if m.subject.startswith("Stripe event needs attention")]
+    assert alerts and "needs a refund" in alerts[0].body
 
 
 def test_paid_out_of_band_echo_from_stripe_changes_nothing(
