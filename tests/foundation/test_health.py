@@ -43,3 +43,12 @@ def test_every_beat_job_names_a_registered_task():
     app.loader.import_default_modules()
     for name, entry in app.conf.beat_schedule.items():
         assert entry["task"] in app.tasks, name
+
+
+def test_tasks_are_json_acked_late_and_requeued_when_a_worker_dies():
+    assert app.conf.task_serializer == "json" and app.conf.accept_content == ["json"]
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+    from foundation.tasks import send_email
+
+    assert send_email.max_retries and send_email.retry_backoff

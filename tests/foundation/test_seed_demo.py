@@ -24,3 +24,11 @@ def test_seed_demo_loads_the_landscape_members_and_a_second_run_changes_nothing(
     assert Organization.objects.exclude(logo="").count() == 45
     staff = User.objects.get(email=STAFF_EMAIL)
     assert staff.is_staff and staff.emailaddress_set.get().verified
+
+
+def test_seed_demo_prints_the_demo_logins(capsys):
+    from foundation.demo_accounts import STAFF_PASSWORD
+
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert STAFF_EMAIL in out and STAFF_PASSWORD in out and "/admin/" in out
