@@ -21,11 +21,10 @@ from typing import IO
 import defusedxml.ElementTree as DET
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from PIL import Image, UnidentifiedImageError
 
-__all__ = ["UploadRejected", "clean_logo", "validate_logo_field"]
+__all__ = ["UploadRejected", "clean_logo"]
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -110,14 +109,6 @@ def clean_logo(upload: IO[bytes]) -> ContentFile[bytes]:
     if raster is not None:
         return raster
     return _clean_svg(data)
-
-
-def validate_logo_field(upload: IO[bytes]) -> None:
-    """Form-field validator: the same checks as clean_logo, reported as a ValidationError."""
-    try:
-        clean_logo(upload)
-    except UploadRejected as exc:
-        raise ValidationError(str(exc), code="invalid_logo") from exc
 
 
 def _read_limited(upload: IO[bytes]) -> bytes:

@@ -37,19 +37,16 @@ class OrganizationForm(forms.ModelForm):
             raise ValidationError(str(exc), code="invalid_logo") from exc
 
 
-ROLE_CHOICES = Role.choices
-
-
 class InvitationForm(forms.Form):
     email = forms.EmailField(label="Colleague’s e-mail address")
     roles = forms.MultipleChoiceField(
-        choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple, initial=[Role.TECHNICAL]
+        choices=Role.choices, widget=forms.CheckboxSelectMultiple, initial=[Role.TECHNICAL]
     )
 
 
 class RolesForm(forms.Form):
     roles = forms.MultipleChoiceField(
-        choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple, required=False,
+        choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=False,
         help_text="Untick every role to remove the person from the organization.",
     )
 

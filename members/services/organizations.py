@@ -89,12 +89,6 @@ def roles_of(user: User, organization: Organization) -> set[str]:
     )
 
 
-def is_admin(user: User, organization: Organization) -> bool:
-    return OrganizationRole.objects.filter(
-        organization=organization, user=user, role=Role.ADMIN
-    ).exists()
-
-
 @transaction.atomic
 def roles_set(*, organization: Organization, user: User, roles: Iterable[str], actor: User) -> None:
     """Give `user` exactly `roles` in the organization (none removes them from it). The last

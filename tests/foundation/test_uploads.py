@@ -7,11 +7,10 @@ from pathlib import Path
 
 import defusedxml.ElementTree as DET
 import pytest
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from foundation.uploads import NOT_AN_IMAGE, UploadRejected, clean_logo, validate_logo_field
+from foundation.uploads import NOT_AN_IMAGE, UploadRejected, clean_logo
 
 LOGO_DIR = Path(__file__).resolve().parents[2] / "data" / "pytorch-landscape" / "hosted_logos"
 LOGOS = sorted(path.name for path in LOGO_DIR.iterdir())
@@ -277,18 +276,3 @@ def test_truncated_image_is_refused():
 def test_empty_file_is_refused(content):
     assert rejection(content) == "This file is empty."
 
-
-# -- The form validator ----------------------------------------------------------------------
-
-
-def test_validator_raises_validation_error():
-    with pytest.raises(ValidationError) as excinfo:
-        validate_logo_field(upload(svg("<script/>")))
-    assert excinfo.value.code == "invalid_logo"
-    assert "<script> element" in excinfo.value.messages[0]
-
-
-def test_validator_accepts_and_rewinds():
-    file = upload(png(), "logo.png")
-    validate_logo_field(file)
-    assert file.read() == png()
