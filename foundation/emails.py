@@ -6,9 +6,11 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.template import Context, Engine
 from django.template.exceptions import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import escape
 
 from .models import OutboundEmail
 
@@ -28,14 +30,22 @@ def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
         "SITE_URL": settings.SITE_URL,
         **context,
     }
-    subject_line = render_to_string(f"{template}.subject.txt", context)
-    subject = " ".join(subject_line.split())
-    text = render_to_string(f"{template}.txt", context)
+    subject = " ".join(_render_plain(f"{template}.subject.txt", context).split())
+    text = _render_plain(f"{template}.txt", context)
     try:
         html = render_to_string(f"{template}.html", context)
     except TemplateDoesNotExist:  # most messages are their text, laid out in our HTML frame
-        html = render_to_string("foundation/emails/from_text.html", {**context, "text": text})
+        html = render_to_string("foundation/emails/from_text.html",
+                                {**context, "text": escape(text)})
     return subject, text, html
+
+
+def _render_plain(template_name: str, context: dict[str, Any]) -> str:
+    """A subject or text part is not HTML, so nothing in it is escaped: "AT&T", not
+    "AT&amp;T". The engine still marks the result safe, hence `escape` (not
+    `conditional_escape`) wherever it goes into HTML."""
+    plain = Context(context, autoescape=False)
+    return Engine.get_default().get_template(template_name).render(plain)
 
 
 def queue(

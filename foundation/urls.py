@@ -14,3 +14,5 @@ urlpatterns = [
     path("", include("foundation.billing.urls")),
     path("", include("members.urls")),
 ]
+
+handler500 = "foundation.views.server_error"

@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.db.models import Count, Q
+from django.http import HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 
 from members.models import Membership, Organization, OrganizationRole, Tier
 
@@ -15,3 +18,16 @@ def home(request):
     ).values("name", "members")
     return render(request, "home.html",
                   {"figures": figures, "members_per_tier": list(members_per_tier)})
+
+
+def csrf_failure(request, reason=""):
+    """A form sent without a valid CSRF token is nearly always one left open too long or from
+    an expired session: say so, in our frame, instead of Django's technical page."""
+    return render(request, "403_csrf.html", status=403)
+
+
+def server_error(request):
+    """The 500 page from settings alone: no database, session, user or context processor, any
+    of which may be what failed."""
+    page = loader.get_template("500.html").render({"FOUNDATION_NAME": settings.FOUNDATION_NAME})
+    return HttpResponseServerError(page)
