@@ -28,9 +28,11 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 COPY . .
 
 # Static files are collected into the image (STATIC_ROOT is var/static) and served by WhiteNoise.
-# The settings refuse to load without SECRET_KEY when DEBUG is off, hence the build-only values;
-# none of them reaches the running containers.
+# The settings refuse to load without SECRET_KEY, DATABASE_URL and REDIS_URL when DEBUG is off,
+# hence the build-only values: collectstatic connects to neither service, and none of them
+# reaches the running containers.
 RUN SECRET_KEY=build-only-not-a-secret DEBUG=false ALLOWED_HOSTS=localhost \
+        DATABASE_URL=postgres://build-only@localhost/unused REDIS_URL=redis://localhost/0 \
         EMAIL_URL=consolemail:// \
         python manage.py collectstatic --noinput \
     && mkdir -p var/media var/run \

@@ -1,7 +1,8 @@
 """Settings for every environment, read from the environment (see .env.example).
 
-With nothing set the portal runs on an embedded default: SQLite, tasks run in-process and
-e-mails written to var/mail/. Set DATABASE_URL and REDIS_URL to run on PostgreSQL and Redis.
+With DEBUG on and nothing else set the portal runs on an embedded default: SQLite, tasks run
+in-process and e-mails written to var/mail/. Set DATABASE_URL and REDIS_URL to run on
+PostgreSQL and Redis; with DEBUG off the portal refuses to start without them.
 """
 
 from pathlib import Path
@@ -79,15 +80,24 @@ TEMPLATES = [
     },
 ]
 
-DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+# The embedded defaults (SQLite here, in-process tasks below) are for development only: in
+# production a missing URL is a mistake, so it stops the portal rather than split its state.
+DATABASE_URL = env.str("DATABASE_URL", default="")
+if not DATABASE_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured("DATABASE_URL must be set when DEBUG is off.")
+    DATABASE_URL = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache, sessions and the Celery broker live in Redis when REDIS_URL is set, so several web
-# servers and workers can run side by side. Without it everything stays in this process.
+# servers and workers can run side by side. Without it (DEBUG only) everything stays in this
+# process.
 REDIS_URL = env.str("REDIS_URL", default="")
+if not REDIS_URL and not DEBUG:
+    raise ImproperlyConfigured("REDIS_URL must be set when DEBUG is off.")
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -157,24 +167,33 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 
 # Uploaded files go through Django's storage API: local disk by default, S3-compatible
-# object storage when AWS_STORAGE_BUCKET_NAME is set.
+# object storage when AWS_STORAGE_BUCKET_NAME is set. "default" holds private files, read
+# through short-lived signed URLs; "public" holds what everyone may see (organizations'
+# logos), as public-read objects under public/ with plain URLs. On local disk both are
+# MEDIA_ROOT, served by foundation.media with its protective headers.
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
+    _bucket = {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+        "file_overwrite": False,
+    }
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": AWS_STORAGE_BUCKET_NAME,
-            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
-            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
-            "default_acl": "private",
-            "querystring_auth": True,
-            "file_overwrite": False,
-        },
+        "OPTIONS": {**_bucket, "default_acl": "private", "querystring_auth": True},
+    }
+    _public_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**_bucket, "default_acl": "public-read", "querystring_auth": False,
+                    "location": "public"},
     }
 else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    _public_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
     "default": _default_storage,
+    "public": _public_storage,
     "staticfiles": {
         "BACKEND": env.str(
             "STATICFILES_STORAGE",

@@ -3,6 +3,10 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-9c4e2b7a1f8d6e3c5a0b9d7f2e4c6a8b1d3f5e7")
+# The services `make test` expects, so a bare pytest (or mypy's Django plugin, which loads
+# these settings) runs with DEBUG off as production does.
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
 
 from foundation.settings import *  # noqa: E402,F403
 from foundation.settings import STORAGES  # noqa: E402

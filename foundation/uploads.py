@@ -22,9 +22,10 @@ import defusedxml.ElementTree as DET
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
 from PIL import Image, UnidentifiedImageError
 
-__all__ = ["UploadRejected", "clean_logo"]
+__all__ = ["UploadRejected", "clean_logo", "public_storage"]
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -92,6 +93,12 @@ _PREFERRED_PREFIXES = {
     "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf",
     "http://purl.org/dc/elements/1.1/": "dc",
 }
+
+
+def public_storage() -> Storage:
+    """STORAGES["public"], where logos go: a callable, so migrations name it instead of
+    freezing one environment's storage."""
+    return storages["public"]
 
 
 class UploadRejected(ValueError):

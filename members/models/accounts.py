@@ -8,6 +8,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from foundation.uploads import public_storage
+
 
 class AccountManager(UserManager):
     """Users are known by e-mail; there are no usernames."""
@@ -63,7 +65,7 @@ class Organization(models.Model):
         "consolidated employees", default=1, validators=[MinValueValidator(1)],
         help_text="Employees of the whole corporate group.",
     )
-    logo = models.FileField(upload_to="logos/", blank=True)
+    logo = models.FileField(upload_to="logos/", blank=True, storage=public_storage)
     is_founding_member = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
