@@ -1,28 +1,23 @@
 import pytest
 
 from foundation.models import AuditEntry
-from members.models import Organization
+from members.models import Organization, catalogue
 from tests.members.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_admin_change_is_audited_with_old_and_new_values(admin_client, admin_user):
-    org = OrganizationFactory(employees=100)
-    url = f"/admin/members/organization/{org.pk}/change/"
-    form = admin_client.get(url).context["adminform"].form
-    data = {name: form.initial.get(name) or "" for name in form.fields if name != "logo"}
-    data.update({
-        "employees": "250",
-        "roles-TOTAL_FORMS": "0", "roles-INITIAL_FORMS": "0",
-        "roles-MIN_NUM_FORMS": "0", "roles-MAX_NUM_FORMS": "1000",
-    })
-    response = admin_client.post(url, data)
+    before, after = OrganizationFactory(), OrganizationFactory()
+    testimonial = catalogue.Testimonial.objects.create(organization=before, quote="Q", author="Ada")
+    response = admin_client.post(f"/admin/members/testimonial/{testimonial.pk}/change/", {
+        "organization": after.pk, "quote": "Q", "author": "Grace"})
     assert response.status_code == 302, response.context["adminform"].form.errors
     entry = AuditEntry.objects.get(action="admin.change")
     assert entry.actor == admin_user
-    assert entry.old_value == {"employees": 100}
-    assert entry.new_value == {"employees": 250}
+    # A foreign key reads as its object, not its id.
+    assert entry.old_value == {"organization": str(before), "author": "Ada"}
+    assert entry.new_value == {"organization": str(after), "author": "Grace"}
 
 
 def test_history_page_shows_audit_entries(admin_client, admin_user):
