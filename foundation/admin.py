@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from . import audit, emails
+from . import emails
 from .models import AuditEntry, OutboundEmail
 
 
@@ -32,14 +32,15 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def get_fields(self, request, obj=None):
+        """A message that carries a login link never shows its body, even before it is sent."""
+        fields = super().get_fields(request, obj)
+        if obj is not None and obj.kind in emails.SECRET_KINDS:
+            return [f for f in fields if f not in {"body_text", "body_html"}]
+        return fields
+
     @admin.action(description="Send the failed or queued messages now")
     def send_again(self, request, queryset):
-        from .tasks import send_email
-
-        pending = queryset.exclude(status=OutboundEmail.Status.SENT)
-        for message in pending:
-            emails.mark_queued(email_id=message.pk)
-            audit.record(message, actor=request.user, action="email.send_again",
-                         old={"status": message.status}, new={"status": "queued"})
-            send_email.delay_on_commit(message.pk)
-        self.message_user(request, f"{pending.count()} message(s) queued.", messages.SUCCESS)
+        queued = sum(emails.send_again(email_id=pk, actor=request.user)
+                     for pk in queryset.values_list("pk", flat=True))
+        self.message_user(request, f"{queued} message(s) queued.", messages.SUCCESS)

@@ -12,7 +12,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
 
+from . import audit
 from .models import OutboundEmail
+
+# allauth's messages that carry a login secret (a reset or confirmation link): their body is
+# kept only until sent, so nobody reading the outbox in the admin can use the link.
+SECRET_KINDS = {"password_reset_key", "password_reset_code", "email_confirmation",
+                "email_confirmation_signup", "email_confirm", "login_code"}
+SECRET_REMOVED = "(Removed once sent: this message carried a login link.)"
 
 
 def email_key(kind: str, obj: Any, recipient: str, occurrence: str = "") -> str:
@@ -82,9 +89,8 @@ def deliver(*, email_id: int) -> bool:
     """Send one stored message unless it was sent already. Holds the row lock while sending,
     so two workers with the same message cannot both send it."""
     message = OutboundEmail.objects.select_for_update().get(pk=email_id)
-    if message.status == OutboundEmail.Status.SENT:
+    if message.status in {OutboundEmail.Status.SENT, OutboundEmail.Status.FAILED}:
         return False
-    message.attempts += 1
     mail = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,
@@ -96,21 +102,31 @@ def deliver(*, email_id: int) -> bool:
     mail.send()
     message.status = OutboundEmail.Status.SENT
     message.sent_at = timezone.now()
+    message.attempts += 1
     message.last_error = ""
-    message.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+    if message.kind in SECRET_KINDS:
+        message.body_text = message.body_html = SECRET_REMOVED
+    message.save(update_fields=["status", "sent_at", "attempts", "last_error", "body_text",
+                                "body_html"])
     return True
 
 
-def mark_failed(*, email_id: int, error: str) -> None:
-    OutboundEmail.objects.filter(pk=email_id).exclude(status=OutboundEmail.Status.SENT).update(
-        status=OutboundEmail.Status.FAILED, last_error=error[:2000]
-    )
+@transaction.atomic
+def send_again(*, email_id: int, actor: Any) -> bool:
+    """Staff send a failed or stuck message again, with a fresh set of attempts."""
+    from .tasks import send_email
 
-
-def mark_queued(*, email_id: int) -> None:
-    OutboundEmail.objects.filter(pk=email_id, status=OutboundEmail.Status.FAILED).update(
-        status=OutboundEmail.Status.QUEUED
-    )
+    message = OutboundEmail.objects.select_for_update().get(pk=email_id)
+    if message.status == OutboundEmail.Status.SENT:
+        return False
+    old = message.status
+    message.status = OutboundEmail.Status.QUEUED
+    message.attempts = 0
+    message.save(update_fields=["status", "attempts"])
+    audit.record(message, actor=actor, action="email.send_again", old={"status": old},
+                 new={"status": message.status}, note=message.last_error)
+    send_email.delay_on_commit(message.pk)
+    return True
 
 
 def staff_emails() -> list[str]:

@@ -28,7 +28,18 @@ class AuditEntry(models.Model):
         return f"{self.object_repr}: {self.action}"
 
 
-class OutboundEmail(models.Model):
+class AttemptedWork(models.Model):
+    """Work done in the background that may fail: it counts its attempts and keeps the last
+    error, so staff see what failed and why (see foundation/retries.py)."""
+
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class OutboundEmail(AttemptedWork):
     """One e-mail message. The unique key (kind, object, recipient) makes sending idempotent:
     a retried task finds the row already sent and does nothing."""
 
@@ -44,8 +55,6 @@ class OutboundEmail(models.Model):
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 

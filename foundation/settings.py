@@ -213,6 +213,8 @@ STAFF_EMAILS = env.list("STAFF_EMAILS", default=[])
 
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Retries of one Stripe HTTP call inside the SDK, before our task's own retries.
+STRIPE_NETWORK_RETRIES = env.int("STRIPE_NETWORK_RETRIES", default=2)
 # Shown on invoices issued without Stripe (and beside Stripe's own payment options).
 BANK_TRANSFER_INSTRUCTIONS = env.str(
     "BANK_TRANSFER_INSTRUCTIONS",

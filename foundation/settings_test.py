@@ -19,3 +19,5 @@ STORAGES = {**STORAGES, "staticfiles": {
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# A refused Stripe call fails at once: tests never sleep through the SDK's own retries.
+STRIPE_NETWORK_RETRIES = 0

@@ -1,31 +1,42 @@
+import logging
 from datetime import timedelta
 from smtplib import SMTPException
 
 from celery import shared_task
 from django.utils import timezone
 
-from . import emails
+from . import emails, retries
 from .models import OutboundEmail
 
-MAX_EMAIL_RETRIES = 5
+logger = logging.getLogger(__name__)
+
+MAX_EMAIL_ATTEMPTS = 6
+TRANSIENT = (SMTPException, ConnectionError, TimeoutError)
+DONE = {OutboundEmail.Status.SENT, OutboundEmail.Status.FAILED}
 
 
 @shared_task(
     bind=True,
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    autoretry_for=TRANSIENT,
     retry_backoff=30,
     retry_backoff_max=3600,
-    max_retries=MAX_EMAIL_RETRIES,
+    max_retries=MAX_EMAIL_ATTEMPTS,
 )
 def send_email(self, email_id: int) -> None:
+    """Send one stored message. Its row counts the attempts, so the budget is the message's
+    (MAX_EMAIL_ATTEMPTS in all), however often the task is enqueued again."""
+    final = retries.is_last(OutboundEmail, email_id, budget=MAX_EMAIL_ATTEMPTS)
     try:
         emails.deliver(email_id=email_id)
-    except Exception as exc:
-        if self.request.retries >= MAX_EMAIL_RETRIES or not isinstance(
-            exc, (SMTPException, ConnectionError, TimeoutError)
-        ):
-            emails.mark_failed(email_id=email_id, error=repr(exc))
-        raise
+    except TRANSIENT as exc:
+        retries.note_failure(OutboundEmail, email_id, repr(exc), done=DONE,
+                             failed=OutboundEmail.Status.FAILED, final=final)
+        if not final:
+            raise
+    except Exception as exc:  # not a passing fault: staff see it; retrying will not help
+        logger.exception("E-mail %s failed", email_id)
+        retries.note_failure(OutboundEmail, email_id, repr(exc), done=DONE,
+                             failed=OutboundEmail.Status.FAILED, final=True)
 
 
 @shared_task

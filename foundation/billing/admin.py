@@ -1,4 +1,5 @@
 import csv
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
@@ -8,12 +9,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 
-from foundation import audit
 from foundation.admin_audit import AuditedModelAdmin
 from foundation.transitions import DomainError
 
 from . import events, services
-from .models import Invoice, InvoiceLine, Payment, StripeEvent
+from .models import CURRENCY, Invoice, InvoiceLine, Payment, StripeEvent
 
 
 def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
@@ -35,28 +35,68 @@ class InvoiceLineInline(admin.TabularInline):
         return False
 
 
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    extra = 0
+    fields = ["kind", "amount", "currency", "method", "received_at", "reference", "counted",
+              "needs_review", "review_note"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _on_day(day) -> timezone.datetime:
+    return timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
+
+
 class WirePaymentForm(forms.Form):
+    amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
+                                help_text="What the bank credited; a short payment leaves the "
+                                          "rest due.")
+    currency = forms.CharField(max_length=3, min_length=3, required=False,
+                               help_text=f"Leave blank for the invoice's ({CURRENCY}).")
     reference = forms.CharField(max_length=200, help_text="The bank's transfer reference.")
     received_on = forms.DateField(initial=timezone.localdate, widget=forms.DateInput(
         attrs={"type": "date"}))
-    amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    method = forms.ChoiceField(choices=Payment.Method.choices,
+                               help_text="Where the money went back: Stripe or the bank.")
+    reference = forms.CharField(max_length=200, help_text="The refund's reference.")
+    refunded_on = forms.DateField(initial=timezone.localdate, widget=forms.DateInput(
+        attrs={"type": "date"}))
+
+
+class SyncFailedFilter(admin.SimpleListFilter):
+    title = "Stripe sync"
+    parameter_name = "sync"
+
+    def lookups(self, request, model_admin):
+        return [("failed", "Failed")]
+
+    def queryset(self, request, queryset):
+        return queryset.exclude(sync_error="") if self.value() == "failed" else queryset
 
 
 @admin.register(Invoice)
 class InvoiceAdmin(AuditedModelAdmin):
     list_display = ["__str__", "organization", "status", "total", "currency", "issue_date",
                     "due_date", "paid_at"]
-    list_filter = ["status", "issue_date", "due_date"]
+    list_filter = ["status", SyncFailedFilter, "issue_date", "due_date"]
     search_fields = ["number", "organization__display_name", "organization__legal_name",
                      "po_number", "stripe_invoice_id"]
     readonly_fields = ["organization", "number", "status", "currency", "total", "issue_date",
                        "due_date", "subject_type", "subject_id", "stripe_invoice_id",
                        "hosted_invoice_url", "sync_error", "created_at", "paid_at",
-                       "billing_emails"]
-    fields = readonly_fields[:9] + ["po_number", "tax_id", "billing_name", "billing_address",
-                                    "billing_emails", "stripe_invoice_id", "hosted_invoice_url",
+                       "billing_emails", "balance_due"]
+    fields = readonly_fields[:9] + ["balance_due", "po_number", "tax_id", "billing_name",
+                                    "billing_address", "billing_emails", "stripe_invoice_id", "hosted_invoice_url",
                                     "sync_error", "created_at", "paid_at"]
-    inlines = [InvoiceLineInline]
+    inlines = [InvoiceLineInline, PaymentInline]
     actions = ["issue", "void", "resend", "push_again", "export_csv"]
     change_form_template = "admin/billing/invoice/change_form.html"
 
@@ -70,37 +110,62 @@ class InvoiceAdmin(AuditedModelAdmin):
                     "billing_address"]
         return self.readonly_fields
 
+    @admin.display(description="balance due")
+    def balance_due(self, obj):
+        due = f"{obj.balance_due:,} {obj.currency}"
+        return f"{due} (overpaid by {obj.overpaid:,}: refund due)" if obj.overpaid else due
+
     def get_urls(self):
         return [
             path("<int:invoice_id>/mark-paid/", self.admin_site.admin_view(self.mark_paid_view),
                  name="billing_invoice_mark_paid"),
+            path("<int:invoice_id>/refund/", self.admin_site.admin_view(self.refund_view),
+                 name="billing_invoice_refund"),
             *super().get_urls(),
         ]
 
-    def mark_paid_view(self, request, invoice_id):
+    def _money_form(self, request, invoice_id, form_class, record, title, done, initial):
+        """A staff form that records money through a service; a refusal is a form error."""
         invoice = get_object_or_404(Invoice, pk=invoice_id)
         if not self.has_change_permission(request, invoice):
             raise PermissionDenied
-        form = WirePaymentForm(request.POST or None, initial={"amount": invoice.total})
+        form = form_class(request.POST or None, initial=initial(invoice))
         if request.method == "POST" and form.is_valid():
-            received = form.cleaned_data["received_on"]
             try:
-                services.invoice_mark_paid(
-                    invoice_id=invoice.pk, method=Payment.Method.WIRE,
-                    amount=form.cleaned_data["amount"], reference=form.cleaned_data["reference"],
-                    received_at=timezone.make_aware(
-                        timezone.datetime.combine(received, timezone.datetime.min.time())),
-                    actor=request.user,
-                )
+                record(invoice, form.cleaned_data)
             except DomainError as exc:
                 form.add_error(None, str(exc))
             else:
-                self.message_user(request, f"{invoice} is marked paid.", messages.SUCCESS)
+                self.message_user(request, done.format(invoice=invoice), messages.SUCCESS)
                 return redirect(reverse("admin:billing_invoice_change", args=[invoice.pk]))
         return render(request, "admin/billing/invoice/mark_paid.html", {
             **self.admin_site.each_context(request), "invoice": invoice, "form": form,
-            "opts": self.model._meta, "title": f"Record a wire payment for {invoice}",
+            "opts": self.model._meta, "title": title.format(invoice=invoice),
         })
+
+    def mark_paid_view(self, request, invoice_id):
+        def record(invoice, data):
+            services.payment_record(
+                invoice_id=invoice.pk, method=Payment.Method.WIRE, amount=data["amount"],
+                currency=data["currency"] or invoice.currency, reference=data["reference"],
+                received_at=_on_day(data["received_on"]), actor=request.user)
+
+        return self._money_form(request, invoice_id, WirePaymentForm, record,
+                                "Record a wire payment for {invoice}",
+                                "The payment for {invoice} is recorded.",
+                                lambda i: {"amount": i.balance_due, "currency": i.currency})
+
+    def refund_view(self, request, invoice_id):
+        def record(invoice, data):
+            services.refund_record(
+                invoice_id=invoice.pk, amount=data["amount"], method=data["method"],
+                reference=data["reference"], refunded_at=_on_day(data["refunded_on"]),
+                actor=request.user)
+
+        return self._money_form(request, invoice_id, RefundForm, record,
+                                "Record a refund for {invoice}",
+                                "The refund for {invoice} is recorded.",
+                                lambda i: {"amount": i.overpaid})
 
     @admin.action(description="Issue the selected draft invoices", permissions=["change"])
     def issue(self, request, queryset):
@@ -138,12 +203,23 @@ class InvoiceAdmin(AuditedModelAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
-    list_display = ["invoice", "amount", "currency", "method", "received_at", "reference"]
-    list_filter = ["method", "received_at"]
+    list_display = ["invoice", "kind", "amount", "currency", "method", "received_at",
+                    "reference", "needs_review"]
+    list_filter = ["needs_review", "kind", "method", "received_at"]
     search_fields = ["invoice__number", "reference", "stripe_id",
                      "invoice__organization__legal_name"]
     readonly_fields = [f.name for f in Payment._meta.fields]
-    actions = ["export_csv"]
+    actions = ["reviewed", "export_csv"]
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("billing.change_payment") and obj is None
+
+    @admin.action(description="Mark reviewed (refunded, converted or decided)",
+                  permissions=["change"])
+    def reviewed(self, request, queryset):
+        for pk in queryset.filter(needs_review=True).values_list("pk", flat=True):
+            services.payment_reviewed(payment_id=pk, actor=request.user)
+        self.message_user(request, "Marked reviewed.", messages.SUCCESS)
 
     def has_add_permission(self, request):
         return False
@@ -154,11 +230,12 @@ class PaymentAdmin(admin.ModelAdmin):
     @admin.action(description="Export the selected payments as CSV")
     def export_csv(self, request, queryset):
         rows = (
-            [p.invoice.number, p.invoice.organization.legal_name, p.amount, p.currency,
-             p.method, p.received_at.isoformat(), p.reference, p.stripe_id or ""]
+            [p.invoice.number, p.invoice.organization.legal_name, p.kind, p.signed_amount,
+             p.currency, p.method, p.received_at.isoformat(), p.reference, p.stripe_id or ""]
             for p in queryset.select_related("invoice__organization")
         )
-        return csv_response("payments.csv", ["invoice", "organization", "amount", "currency",
+        return csv_response("payments.csv", ["invoice", "organization", "kind", "amount",
+                                             "currency",
                                              "method", "received at", "reference",
                                              "Stripe id"], rows)
 
@@ -177,12 +254,6 @@ class StripeEventAdmin(admin.ModelAdmin):
     @admin.action(description="Process the selected events again", permissions=["change"])
     def process_again(self, request, queryset):
         for event in queryset:
-            try:
-                status = events.process_again(event_id=event.pk)
-            except Exception as exc:  # shown to staff; the event keeps its error
-                self.message_user(request, f"{event}: {exc}", messages.ERROR)
-                continue
-            audit.record(event, actor=request.user, action="stripe_event.process_again",
-                         old={"status": event.status}, new={"status": status})
+            status = events.process_again(event_id=event.pk, actor=request.user)
             level = messages.SUCCESS if status != StripeEvent.Status.FAILED else messages.ERROR
             self.message_user(request, f"{event}: {status}.", level)

@@ -6,11 +6,10 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from foundation import emails
+from foundation import audit, emails, retries
 from foundation.transitions import DomainError
 
 from . import services, stripe_api
@@ -24,6 +23,9 @@ DONE = {StripeEvent.Status.PROCESSED, StripeEvent.Status.IGNORED}
 
 class InvoiceNotYetKnown(Exception):
     """The event names an invoice we have not stored (yet): retried, then failed."""
+
+
+TRANSIENT = (InvoiceNotYetKnown, OperationalError, InterfaceError)
 
 
 def record(payload: dict[str, Any]) -> tuple[StripeEvent, bool]:
@@ -55,8 +57,7 @@ def _invoice_for(obj: dict[str, Any]) -> Invoice | None:
         return None
     invoice = Invoice.objects.filter(pk=int(portal_id), stripe_invoice_id__isnull=True).first()
     if invoice:
-        invoice.stripe_invoice_id = obj["id"]
-        invoice.save(update_fields=["stripe_invoice_id"])
+        invoice = services.invoice_stripe_linked(invoice_id=invoice.pk, stripe_invoice_id=obj["id"])
     return invoice
 
 
@@ -71,13 +72,22 @@ def _finalized(invoice: Invoice, obj: dict, event: StripeEvent) -> None:
 
 
 def _paid(invoice: Invoice, obj: dict, event: StripeEvent) -> None:
+    """Money received through Stripe. Paid out of band (nothing received through Stripe) is
+    the mirror of a payment recorded here, or else staff's to record: never money."""
+    amount = stripe_api.from_cents(obj.get("amount_paid") or 0)
+    if amount <= 0:
+        if invoice.status == Invoice.Status.PAID:
+            return
+        raise DomainError(f"Stripe reports {invoice} paid with nothing received through "
+                          "Stripe (paid out of band): record the money received, if any.")
     payments = (obj.get("payments") or {}).get("data") or []
     stripe_id = (payments[0].get("id") if payments else None) or obj["id"]
     paid_at = (obj.get("status_transitions") or {}).get("paid_at") or event.payload.get("created")
-    services.invoice_mark_paid(
+    services.payment_record(
         invoice_id=invoice.pk,
         method=Payment.Method.STRIPE,
-        amount=stripe_api.from_cents(obj.get("amount_paid") or 0),
+        amount=amount,
+        currency=str(obj.get("currency") or "usd"),
         received_at=_timestamp(paid_at),
         stripe_id=stripe_id,
     )
@@ -115,14 +125,13 @@ def _finish(event: StripeEvent, status: str) -> str:
     return status
 
 
-def _note_failure(event_id: int, error: str, *, failed: bool) -> str:
-    """Count the attempt; only the last one marks the event failed (never un-fails it)."""
-    with transaction.atomic():
-        events = StripeEvent.objects.filter(pk=event_id).exclude(status__in=DONE)
-        events.update(attempts=F("attempts") + 1, last_error=error[:2000])
-        if failed and events.update(status=StripeEvent.Status.FAILED):
+def _failed(event_id: int, error: str, *, final: bool) -> str:
+    """Keep the error; only the last attempt marks the event failed and tells staff."""
+    if retries.note_failure(StripeEvent, event_id, error, done=DONE,
+                            failed=StripeEvent.Status.FAILED, final=final):
+        with transaction.atomic():
             _tell_staff(StripeEvent.objects.get(pk=event_id))
-    return StripeEvent.Status.FAILED if failed else StripeEvent.Status.PENDING
+    return StripeEvent.Status.FAILED if final else StripeEvent.Status.PENDING
 
 
 def _tell_staff(event: StripeEvent) -> None:
@@ -134,11 +143,13 @@ def _tell_staff(event: StripeEvent) -> None:
 
 
 def process(*, event_id: int, last_try: bool = False) -> str:
-    """Apply one event. Returns its status; raises InvoiceNotYetKnown to be retried."""
+    """Apply one event. Returns its status; raises a passing fault (an invoice not stored
+    yet, a database hiccup) to be retried until the event's attempts run out."""
+    final = last_try or retries.is_last(StripeEvent, event_id, budget=MAX_ATTEMPTS)
     try:
         with transaction.atomic():
             event = StripeEvent.objects.select_for_update().get(pk=event_id)
-            if event.status in DONE:
+            if event.status in {*DONE, StripeEvent.Status.FAILED}:
                 return event.status
             handler = HANDLERS.get(event.type)
             if handler is None:
@@ -149,27 +160,34 @@ def process(*, event_id: int, last_try: bool = False) -> str:
                 raise InvoiceNotYetKnown(f"No invoice of ours matches {obj.get('id')}.")
             handler(invoice, obj, event)
             return _finish(event, StripeEvent.Status.PROCESSED)
-    except InvoiceNotYetKnown as exc:
-        attempts = StripeEvent.objects.filter(pk=event_id).values_list("attempts", flat=True)
-        last_try = last_try or attempts[0] + 1 >= MAX_ATTEMPTS
-        status = _note_failure(event_id, str(exc), failed=last_try)
-        if last_try:
+    except TRANSIENT as exc:
+        status = _failed(event_id, str(exc), final=final)
+        if final:
             return status
         raise
     except DomainError as exc:
-        return _note_failure(event_id, str(exc), failed=True)
+        return _failed(event_id, str(exc), final=True)
     except Exception as exc:
         logger.exception("Stripe event %s failed", event_id)
-        _note_failure(event_id, repr(exc), failed=True)
-        raise
+        return _failed(event_id, repr(exc), final=True)
 
 
-def process_again(*, event_id: int) -> str:
-    """Staff's "process again": a failed event gets a fresh set of attempts."""
-    StripeEvent.objects.filter(pk=event_id, status=StripeEvent.Status.FAILED).update(
-        status=StripeEvent.Status.PENDING, attempts=0
-    )
-    return process(event_id=event_id, last_try=True)
+def process_again(*, event_id: int, actor: Any) -> str:
+    """Staff's "process again": a failed event gets a fresh attempt, now. Audited with how
+    it went."""
+    with transaction.atomic():
+        event = StripeEvent.objects.select_for_update().get(pk=event_id)
+        if event.status in DONE:
+            return event.status
+        old, error = event.status, event.last_error
+        event.status = StripeEvent.Status.PENDING
+        event.attempts = 0
+        event.save(update_fields=["status", "attempts"])
+    status = process(event_id=event_id, last_try=True)
+    with transaction.atomic():
+        audit.record(event, actor=actor, action="stripe_event.process_again",
+                     old={"status": old}, new={"status": status}, note=error)
+    return status
 
 
 def waiting_ids() -> list[int]:

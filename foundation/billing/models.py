@@ -1,10 +1,12 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 
+from foundation.models import AttemptedWork
 from members.models import Organization
 
 CURRENCY = "USD"
@@ -78,6 +80,23 @@ class Invoice(models.Model):
     def is_payable(self) -> bool:
         return self.status in {self.Status.OPEN, self.Status.UNCOLLECTIBLE}
 
+    @property
+    def amount_paid(self) -> Decimal:
+        """What the counted payments less refunds add up to."""
+        return sum((p.signed_amount for p in self.payments.counted()), Decimal("0.00"))
+
+    @property
+    def balance_due(self) -> Decimal:
+        if self.status in {self.Status.VOID, self.Status.DRAFT}:
+            return Decimal("0.00")
+        return max(self.total - self.amount_paid, Decimal("0.00"))
+
+    @property
+    def overpaid(self) -> Decimal:
+        """Money held beyond what the invoice asks for: due back to the payer."""
+        owed = Decimal("0.00") if self.status == self.Status.VOID else self.total
+        return max(self.amount_paid - owed, Decimal("0.00"))
+
 
 class InvoiceLine(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
@@ -107,27 +126,59 @@ class InvoiceSequence(models.Model):
         return f"{self.year}: {self.last_number}"
 
 
+class PaymentQuerySet(models.QuerySet):
+    def counted(self) -> "PaymentQuerySet":
+        return self.filter(counted=True)
+
+    def needing_review(self) -> "PaymentQuerySet":
+        return self.filter(needs_review=True)
+
+
 class Payment(models.Model):
-    """Money received for an invoice: once per invoice, once per Stripe id."""
+    """Money received for an invoice, or refunded. An invoice is paid once the payments that
+    count (its currency), less refunds, reach its total. Money is never dropped: a payment
+    that cannot count (another currency, a paid or void invoice, a short Stripe amount) is
+    kept with `needs_review` for staff."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", "Payment"
+        REFUND = "refund", "Refund"
 
     class Method(models.TextChoices):
         STRIPE = "stripe", "Stripe (card or bank transfer)"
         WIRE = "wire", "Wire transfer (recorded by staff)"
 
-    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="payment")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.PAYMENT)
     method = models.CharField(max_length=16, choices=Method.choices)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
-    currency = models.CharField(max_length=3, default=CURRENCY, editable=False)
+    currency = models.CharField(max_length=3, default=CURRENCY)
+    counted = models.BooleanField(default=True,
+                                  help_text="Counts toward the invoice's balance.")
+    needs_review = models.BooleanField(default=False, db_index=True)
+    review_note = models.TextField(blank=True)
     stripe_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     reference = models.CharField(max_length=200, blank=True)
     received_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = PaymentQuerySet.as_manager()
+
     class Meta:
-        ordering = ["-received_at"]
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.currency} for {self.invoice}"
+        verb = "refunded" if self.kind == self.Kind.REFUND else "for"
+        return f"{self.amount:,} {self.currency} {verb} {self.invoice}"
+
+    @property
+    def signed_amount(self) -> Decimal:
+        return -self.amount if self.kind == self.Kind.REFUND else self.amount
 
 
 class StripeCustomer(models.Model):
@@ -139,7 +190,7 @@ class StripeCustomer(models.Model):
         return self.stripe_id
 
 
-class StripeEvent(models.Model):
+class StripeEvent(AttemptedWork):
     """Every verified webhook delivery, stored once under Stripe's event id."""
 
     class Status(models.TextChoices):
@@ -152,8 +203,6 @@ class StripeEvent(models.Model):
     type = models.CharField(max_length=100, db_index=True)
     payload = models.JSONField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 

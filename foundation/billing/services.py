@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from foundation import audit, emails
-from foundation.transitions import DomainError, ensure_transition
+from foundation.transitions import DomainError, transition
 from members.models import Organization, OrganizationRole, Role
 
 from . import stripe_api
-from .models import Invoice, InvoiceLine, InvoiceSequence, Payment
+from .models import CURRENCY, Invoice, InvoiceLine, InvoiceSequence, Payment
 from .signals import invoice_paid
 
 PAYMENT_TERMS = timedelta(days=30)
@@ -40,9 +40,11 @@ def invoice_create(
     po_number: str = "",
     tax_id: str = "",
     billing_address: str = "",
+    extra_emails: Iterable[str] = (),
     actor: Any = None,
 ) -> Invoice:
-    """A draft invoice with one line per (description, amount in USD)."""
+    """A draft invoice with one line per (description, amount in USD), sent to the
+    organization's billing contacts and `extra_emails`."""
     lines = [(description, Decimal(amount)) for description, amount in lines]
     if not lines:
         raise DomainError("An invoice needs at least one line.")
@@ -55,7 +57,7 @@ def invoice_create(
         tax_id=tax_id,
         billing_name=organization.legal_name,
         billing_address=billing_address,
-        billing_emails=billing_emails(organization),
+        billing_emails=sorted({*billing_emails(organization), *filter(None, extra_emails)}),
         subject_type=ContentType.objects.get_for_model(subject) if subject else None,
         subject_id=str(subject.pk) if subject else "",
     )
@@ -66,6 +68,20 @@ def invoice_create(
     audit.record(invoice, actor=actor, action="invoice.create", new={"status": invoice.status,
                                                                      "total": str(invoice.total)})
     return invoice
+
+
+def lock_invoice(invoice_id: int) -> Invoice:
+    """Lock an invoice in the documented order (foundation/transitions.py): its organization,
+    then what it pays for (the subject's own `lock_chain`), then the invoice."""
+    found = Invoice.objects.filter(pk=invoice_id).values_list("organization_id", flat=True)
+    if not found:
+        raise Invoice.DoesNotExist(f"No invoice {invoice_id}.")
+    Organization.objects.lock(found[0])
+    invoice = Invoice.objects.get(pk=invoice_id)
+    lock_chain = getattr(invoice.subject, "lock_chain", None)
+    if lock_chain is not None:
+        lock_chain()
+    return Invoice.objects.select_for_update().get(pk=invoice_id)
 
 
 def _next_number(year: int) -> str:
@@ -80,19 +96,13 @@ def _next_number(year: int) -> str:
 def invoice_issue(*, invoice_id: int, actor: Any = None) -> Invoice:
     """Number the invoice and make it payable, net 30. With Stripe configured the Stripe
     invoice is created after commit; otherwise it is e-mailed with bank-transfer details."""
-    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    invoice = lock_invoice(invoice_id)
     if invoice.status != Invoice.Status.DRAFT:
         return invoice
-    ensure_transition(invoice.status, Invoice.Status.OPEN, Invoice.ALLOWED_TRANSITIONS)
     today = timezone.localdate()
-    invoice.number = _next_number(today.year)
-    invoice.status = Invoice.Status.OPEN
-    invoice.issue_date = today
-    invoice.due_date = today + PAYMENT_TERMS
-    invoice.save(update_fields=["number", "status", "issue_date", "due_date"])
-    audit.record(invoice, actor=actor, action="invoice.issue",
-                 old={"status": Invoice.Status.DRAFT},
-                 new={"status": invoice.status, "number": invoice.number})
+    transition(invoice, Invoice.Status.OPEN, action="invoice.issue", actor=actor,
+               number=_next_number(today.year), issue_date=today,
+               due_date=today + PAYMENT_TERMS)
     if stripe_api.enabled():
         from .tasks import push_invoice_to_stripe
 
@@ -103,9 +113,25 @@ def invoice_issue(*, invoice_id: int, actor: Any = None) -> Invoice:
 
 
 @transaction.atomic
-def invoice_stripe_synced(*, invoice_id: int, stripe_invoice_id: str, hosted_url: str) -> Invoice:
+def invoice_stripe_linked(*, invoice_id: int, stripe_invoice_id: str) -> Invoice:
+    """Remember the Stripe twin of an invoice, under the invoice's lock; a different twin
+    already recorded is an error, never overwritten."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    if invoice.stripe_invoice_id == stripe_invoice_id:
+        return invoice
+    if invoice.stripe_invoice_id:
+        raise DomainError(f"{invoice} is linked to {invoice.stripe_invoice_id} already, "
+                          f"not {stripe_invoice_id}.")
     invoice.stripe_invoice_id = stripe_invoice_id
+    invoice.save(update_fields=["stripe_invoice_id"])
+    audit.record(invoice, action="invoice.stripe_linked", new={"stripe": stripe_invoice_id})
+    return invoice
+
+
+@transaction.atomic
+def invoice_stripe_synced(*, invoice_id: int, stripe_invoice_id: str, hosted_url: str) -> Invoice:
+    invoice_stripe_linked(invoice_id=invoice_id, stripe_invoice_id=stripe_invoice_id)
+    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
     invoice.hosted_invoice_url = hosted_url or invoice.hosted_invoice_url
     invoice.sync_error = ""
     invoice.save(update_fields=["stripe_invoice_id", "hosted_invoice_url", "sync_error"])
@@ -118,22 +144,41 @@ def invoice_stripe_synced(*, invoice_id: int, stripe_invoice_id: str, hosted_url
 def invoice_sync_failed(*, invoice_id: int, error: str) -> None:
     """Stripe could not be reached after every retry: the contacts get our own invoice with
     bank-transfer details, and staff see the error and can push it to Stripe again."""
-    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
-    invoice.sync_error = error[:2000]
-    invoice.save(update_fields=["sync_error"])
+    invoice = _note_sync_error(invoice_id, error)
     if invoice.is_payable and not invoice.hosted_invoice_url:
         _send_issued(invoice)
 
 
 @transaction.atomic
-def invoice_push_again(*, invoice_id: int, actor: Any) -> Invoice:
+def invoice_status_push_failed(*, invoice_id: int, error: str) -> None:
+    """Mirroring a void, uncollectible or wire payment on Stripe failed after every retry:
+    staff see the error on the invoice and can push it again."""
+    _note_sync_error(invoice_id, f"Could not update the Stripe invoice: {error}")
+
+
+def _note_sync_error(invoice_id: int, error: str) -> Invoice:
     invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
-    if not (invoice.is_payable and invoice.sync_error and stripe_api.enabled()):
+    invoice.sync_error = error[:2000]
+    invoice.save(update_fields=["sync_error"])
+    audit.record(invoice, action="invoice.stripe_sync_failed", note=invoice.sync_error)
+    return invoice
+
+
+@transaction.atomic
+def invoice_push_again(*, invoice_id: int, actor: Any) -> Invoice:
+    """Staff retry a failed sync: the Stripe twin is created, or its status mirrored."""
+    from .tasks import push_invoice_to_stripe, push_status_to_stripe
+
+    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    if not (invoice.sync_error and stripe_api.enabled()):
         raise DomainError(f"{invoice} has no failed Stripe sync to retry.")
     audit.record(invoice, actor=actor, action="invoice.push_again", note=invoice.sync_error)
-    from .tasks import push_invoice_to_stripe
-
-    push_invoice_to_stripe.delay_on_commit(invoice.pk)
+    invoice.sync_error = ""
+    invoice.save(update_fields=["sync_error"])
+    if invoice.hosted_invoice_url or not invoice.is_payable:
+        push_status_to_stripe.delay_on_commit(invoice.pk)
+    else:
+        push_invoice_to_stripe.delay_on_commit(invoice.pk)
     return invoice
 
 
@@ -158,64 +203,158 @@ def _send_issued(invoice: Invoice, occurrence: str = "") -> None:
 
 
 @transaction.atomic
-def invoice_mark_paid(
+def payment_record(
     *,
     invoice_id: int,
     method: str,
-    amount: Decimal | None = None,
+    amount: Decimal,
+    currency: str = CURRENCY,
     received_at: datetime | None = None,
     stripe_id: str | None = None,
     reference: str = "",
     actor: Any = None,
-) -> Invoice:
-    """Record the payment once and tell what the invoice pays for. Paying a paid invoice
-    again changes nothing."""
-    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
-    if invoice.status == Invoice.Status.PAID:
-        earlier = Payment.objects.get(invoice=invoice)
-        if stripe_id and amount and earlier.stripe_id != stripe_id:
-            raise DomainError(f"{invoice} was paid already ({earlier.get_method_display()}, "
-                              f"{earlier.reference or earlier.stripe_id}); this second "
-                              f"payment {stripe_id} of {amount} needs a refund.")
-        return invoice
-    if invoice.status == Invoice.Status.VOID and amount:
-        raise DomainError(f"{invoice} is void; the payment of {amount} needs a refund.")
-    ensure_transition(invoice.status, Invoice.Status.PAID, Invoice.ALLOWED_TRANSITIONS)
-    old = invoice.status
+) -> Payment | None:
+    """Record money received, once per Stripe id or wire reference (a repeat returns None).
+    The invoice is paid
+    when its counted payments less refunds reach the total; a short payment leaves it open
+    with the balance due. Money that cannot count is kept for staff, never dropped."""
+    amount = Decimal(amount)
+    currency = currency.upper()
+    if amount <= 0:
+        raise DomainError("A payment must be more than zero.")
+    invoice = lock_invoice(invoice_id)
+    if stripe_id and Payment.objects.filter(stripe_id=stripe_id).exists():
+        return None
+    if reference and invoice.payments.filter(method=method, reference=reference, amount=amount,
+                                             kind=Payment.Kind.PAYMENT).exists():
+        return None  # the same wire entered again
+    if invoice.status == Invoice.Status.DRAFT:
+        raise DomainError(f"{invoice} is not issued yet; it cannot be paid.")
+    if method == Payment.Method.WIRE and currency != invoice.currency:
+        raise DomainError(f"{invoice} is in {invoice.currency}; a payment in {currency} needs "
+                          "staff review: record it once finance has converted it.")
+    balance = invoice.balance_due
+    review = _review_reason(invoice, method, amount, currency, balance)
     payment = Payment.objects.create(
-        invoice=invoice,
-        method=method,
-        amount=invoice.total if amount is None else amount,
-        stripe_id=stripe_id,
-        reference=reference,
-        received_at=received_at or timezone.now(),
+        invoice=invoice, method=method, amount=amount, currency=currency,
+        counted=currency == invoice.currency, needs_review=bool(review), review_note=review,
+        stripe_id=stripe_id, reference=reference, received_at=received_at or timezone.now(),
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    invoice.status = Invoice.Status.PAID
-    invoice.paid_at = payment.received_at
-    invoice.save(update_fields=["status", "paid_at"])
-    note = f"{payment.get_method_display()}" + (f", reference {reference}" if reference else "")
-    if payment.amount != invoice.total:
-        note += f"; received {payment.amount} of {invoice.total}"
-    audit.record(invoice, actor=actor, action="invoice.paid", old={"status": old},
-                 new={"status": invoice.status, "amount": str(payment.amount)}, note=note)
-    _tell_stripe(invoice, from_stripe=method == Payment.Method.STRIPE)
+    audit.record(invoice, actor=actor, action="invoice.payment",
+                 new={"amount": str(amount), "currency": currency, "method": method},
+                 note=reference or review)
+    if review:
+        _tell_staff(payment)
+    if invoice.is_payable and payment.counted and invoice.amount_paid >= invoice.total:
+        _mark_paid(invoice, payment, actor=actor)
+    elif invoice.is_payable and payment.counted:
+        _mail_contacts(invoice, "payment_received", occurrence=str(payment.pk), payment=payment,
+                       balance=invoice.balance_due)
+    return payment
+
+
+def _review_reason(invoice: Invoice, method: str, amount: Decimal, currency: str,
+                   balance: Decimal) -> str:
+    if currency != invoice.currency:
+        return (f"Paid in {currency}, but {invoice} is in {invoice.currency}: it does not "
+                "count toward the invoice. Convert and record it, or refund it.")
+    if invoice.status == Invoice.Status.PAID:
+        return f"{invoice} was paid already: this payment is an overpayment to refund."
+    if invoice.status == Invoice.Status.VOID:
+        return f"{invoice} is void: this payment is to refund."
+    if method == Payment.Method.STRIPE and amount != balance:
+        return (f"Stripe reported {amount:,} {currency} paid, but {balance:,} "
+                f"{invoice.currency} was due on {invoice}.")
+    if amount > balance:
+        return f"{amount - balance:,} {currency} more than the {balance:,} due: refund the rest."
+    return ""
+
+
+def _mark_paid(invoice: Invoice, payment: Payment, *, actor: Any) -> None:
+    """The total is reached: paid, mirrored on Stripe, and what it pays for is told."""
+    note = payment.get_method_display() + (f", reference {payment.reference}"
+                                           if payment.reference else "")
+    transition(invoice, Invoice.Status.PAID, action="invoice.paid", actor=actor, note=note,
+               paid_at=payment.received_at)
+    _tell_stripe(invoice, from_stripe=payment.method == Payment.Method.STRIPE)
     if invoice.subject_type_id:
         subject = invoice.subject
         invoice_paid.send(sender=type(subject), invoice=invoice, subject=subject)
-    _mail_contacts(invoice, "payment_received", payment=payment)
-    return invoice
+    _mail_contacts(invoice, "payment_received", payment=payment, balance=Decimal("0.00"))
+
+
+@transaction.atomic
+def refund_record(
+    *,
+    invoice_id: int,
+    amount: Decimal,
+    method: str,
+    reference: str,
+    actor: Any,
+    refunded_at: datetime | None = None,
+) -> Payment:
+    """Staff record money paid back (made in Stripe or by the bank), with its reference.
+    Only what the invoice holds beyond its total (all of it, once void) can go back."""
+    amount = Decimal(amount)
+    if amount <= 0:
+        raise DomainError("A refund must be more than zero.")
+    if not reference.strip():
+        raise DomainError("Give the refund's reference (the bank's or Stripe's).")
+    invoice = lock_invoice(invoice_id)
+    refundable = invoice.overpaid if invoice.status != Invoice.Status.OPEN \
+        else invoice.amount_paid
+    if amount > refundable:
+        raise DomainError(f"At most {refundable:,} {invoice.currency} of {invoice} can be "
+                          "refunded.")
+    refund = Payment.objects.create(
+        invoice=invoice, kind=Payment.Kind.REFUND, method=method, amount=amount,
+        currency=invoice.currency, reference=reference.strip(),
+        received_at=refunded_at or timezone.now(), recorded_by=actor,
+    )
+    audit.record(invoice, actor=actor, action="invoice.refund",
+                 new={"amount": str(amount), "currency": invoice.currency}, note=reference)
+    return refund
+
+
+@transaction.atomic
+def payment_reviewed(*, payment_id: int, actor: Any, note: str = "") -> Payment:
+    """Staff have dealt with a payment that needed review (refunded, converted, decided)."""
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if not payment.needs_review:
+        return payment
+    payment.needs_review = False
+    payment.save(update_fields=["needs_review"])
+    audit.record(payment, actor=actor, action="payment.reviewed",
+                 old={"needs_review": True}, new={"needs_review": False}, note=note)
+    return payment
+
+
+def payment_flag(*, invoice_id: int, note: str) -> None:
+    """What an invoice paid for cannot take the money (e.g. a lapsed membership's renewal):
+    its latest payment goes to staff for review, at once."""
+    payment = Payment.objects.select_for_update().filter(
+        invoice_id=invoice_id, kind=Payment.Kind.PAYMENT).first()
+    if payment is None or payment.needs_review:
+        return
+    payment.needs_review = True
+    payment.review_note = note
+    payment.save(update_fields=["needs_review", "review_note"])
+    audit.record(payment, action="payment.flagged", note=note)
+    _tell_staff(payment)
+
+
+def _tell_staff(payment: Payment) -> None:
+    for address in emails.staff_emails():
+        emails.queue(kind="payment_needs_review", obj=payment, to=address,
+                     template="billing/emails/payment_needs_review",
+                     context={"payment": payment, "invoice": payment.invoice})
 
 
 def _change_status(invoice_id: int, new: str, action: str, actor: Any, note: str) -> Invoice:
-    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
-    if invoice.status == new:
-        return invoice
-    ensure_transition(invoice.status, new, Invoice.ALLOWED_TRANSITIONS)
-    old = invoice.status
-    invoice.status = new
-    invoice.save(update_fields=["status"])
-    audit.record(invoice, actor=actor, action=action, old={"status": old},
-                 new={"status": new}, note=note)
+    invoice = lock_invoice(invoice_id)
+    if invoice.status != new:
+        transition(invoice, new, action=action, actor=actor, note=note)
     return invoice
 
 
@@ -249,7 +388,7 @@ def invoice_mark_uncollectible(
 
 @transaction.atomic
 def invoice_resend(*, invoice_id: int, actor: Any) -> Invoice:
-    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    invoice = lock_invoice(invoice_id)
     if not invoice.is_payable:
         raise DomainError(f"{invoice} is {invoice.get_status_display().lower()}; "
                           "only an open invoice can be sent again.")
@@ -262,7 +401,7 @@ def invoice_resend(*, invoice_id: int, actor: Any) -> Invoice:
 @transaction.atomic
 def invoice_payment_failed(*, invoice_id: int, attempt: str, reason: str = "") -> Invoice:
     """Tell the billing contacts, once per failed attempt."""
-    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    invoice = lock_invoice(invoice_id)
     if invoice.status == Invoice.Status.PAID:
         return invoice
     audit.record(invoice, action="invoice.payment_failed", note=reason)

@@ -23,7 +23,7 @@ def client() -> stripe.StripeClient:
         settings.STRIPE_SECRET_KEY,
         stripe_version=API_VERSION,
         http_client=http_client,
-        max_network_retries=2,
+        max_network_retries=settings.STRIPE_NETWORK_RETRIES,
     )
 
 

@@ -60,7 +60,7 @@ def push_invoice(invoice_id: int) -> None:
     stripe_invoice = client.v1.invoices.create(
         params=params, options={"idempotency_key": f"{key}-create"}
     )
-    Invoice.objects.filter(pk=invoice.pk).update(stripe_invoice_id=stripe_invoice.id)
+    services.invoice_stripe_linked(invoice_id=invoice.pk, stripe_invoice_id=stripe_invoice.id)
     for line in invoice.lines.all():
         client.v1.invoice_items.create(
             params={
@@ -96,8 +96,9 @@ def push_status(invoice_id: int) -> None:
     if invoice.status == Invoice.Status.UNCOLLECTIBLE and remote.status == "open":
         client.v1.invoices.mark_uncollectible(
             remote.id, options={"idempotency_key": f"{key}-uncollectible"})
-    paid_here = Payment.objects.filter(invoice=invoice).exclude(method=Payment.Method.STRIPE)
-    if paid_here.exists() and remote.status in {"open", "uncollectible"}:
+    paid_here = invoice.payments.counted().exclude(method=Payment.Method.STRIPE)
+    if (invoice.status == Invoice.Status.PAID and paid_here.exists()
+            and remote.status in {"open", "uncollectible"}):
         client.v1.invoices.pay(
             remote.id, params={"paid_out_of_band": True},
             options={"idempotency_key": f"{key}-paid-out-of-band"},

@@ -1,32 +1,36 @@
 from celery import shared_task
-from django.db import OperationalError
 
 from . import events, services, stripe_api, stripe_sync
 
 MAX_STRIPE_RETRIES = 6
 
 
-@shared_task(bind=True, autoretry_for=stripe_api.RETRYABLE_ERRORS, retry_backoff=30,
-             retry_backoff_max=3600, max_retries=MAX_STRIPE_RETRIES)
-def push_invoice_to_stripe(self, invoice_id: int) -> None:
+def _mirror(task, push, failed, invoice_id: int) -> None:
+    """Run a Stripe call; after its last retry, or on an error a retry will not fix, record
+    the failure on the invoice for staff."""
     try:
-        stripe_sync.push_invoice(invoice_id)
+        push(invoice_id)
     except Exception as exc:
-        if self.request.retries >= MAX_STRIPE_RETRIES or not isinstance(
+        if task.request.retries >= MAX_STRIPE_RETRIES or not isinstance(
             exc, stripe_api.RETRYABLE_ERRORS
         ):
-            services.invoice_sync_failed(invoice_id=invoice_id, error=repr(exc))
+            failed(invoice_id=invoice_id, error=repr(exc))
         raise
 
 
-@shared_task(autoretry_for=stripe_api.RETRYABLE_ERRORS, retry_backoff=30,
-             max_retries=MAX_STRIPE_RETRIES)
-def push_status_to_stripe(invoice_id: int) -> None:
-    stripe_sync.push_status(invoice_id)
+@shared_task(bind=True, autoretry_for=stripe_api.RETRYABLE_ERRORS, retry_backoff=30,
+             retry_backoff_max=3600, max_retries=MAX_STRIPE_RETRIES)
+def push_invoice_to_stripe(self, invoice_id: int) -> None:
+    _mirror(self, stripe_sync.push_invoice, services.invoice_sync_failed, invoice_id)
 
 
-@shared_task(bind=True, autoretry_for=(events.InvoiceNotYetKnown, OperationalError),
-             retry_backoff=15,
+@shared_task(bind=True, autoretry_for=stripe_api.RETRYABLE_ERRORS, retry_backoff=30,
+             retry_backoff_max=3600, max_retries=MAX_STRIPE_RETRIES)
+def push_status_to_stripe(self, invoice_id: int) -> None:
+    _mirror(self, stripe_sync.push_status, services.invoice_status_push_failed, invoice_id)
+
+
+@shared_task(bind=True, autoretry_for=events.TRANSIENT, retry_backoff=15,
              retry_backoff_max=900, max_retries=events.MAX_ATTEMPTS - 1)
 def process_stripe_event(self, event_id: int) -> str:
     last_try = self.request.retries >= events.MAX_ATTEMPTS - 1

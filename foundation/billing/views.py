@@ -51,11 +51,11 @@ def invoice_detail(request, slug, invoice_id):
     if not allowed:
         raise Http404("No such invoice.")
     invoice = get_object_or_404(
-        Invoice.objects.select_related("organization").prefetch_related("lines"),
+        Invoice.objects.select_related("organization").prefetch_related("lines", "payments"),
         pk=invoice_id, organization__slug=slug, number__isnull=False,
     )
     return render(request, "billing/invoice.html", {
         "invoice": invoice,
         "bank_transfer": settings.BANK_TRANSFER_INSTRUCTIONS,
-        "payment": getattr(invoice, "payment", None),
+        "payments": [p for p in invoice.payments.all() if p.counted],
     })

@@ -48,6 +48,13 @@ class User(AbstractUser):
         return self.get_full_name() or self.email
 
 
+class OrganizationQuerySet(models.QuerySet):
+    def lock(self, pk: int) -> None:
+        """Take the organization's row lock: the first lock of every service that changes its
+        applications, memberships or invoices (the order is in foundation/transitions.py)."""
+        list(self.select_for_update().filter(pk=pk).values_list("pk"))
+
+
 class Organization(models.Model):
     class Type(models.TextChoices):
         COMPANY = "company", "Company"
@@ -68,6 +75,8 @@ class Organization(models.Model):
     logo = models.FileField(upload_to="logos/", blank=True, storage=public_storage)
     is_founding_member = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganizationQuerySet.as_manager()
 
     class Meta:
         ordering = ["display_name"]

@@ -98,3 +98,12 @@ class MembershipTerm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership}: {self.starts_on} – {self.ends_on}"
+
+    def lock_chain(self) -> None:
+        """Lock what paying this term's invoice changes, in the documented order
+        (foundation/transitions.py): application, membership, term. Billing calls it after
+        locking the organization and before the invoice."""
+        membership = Membership.objects.filter(pk=self.membership_id)
+        for rows in (Application.objects.filter(pk__in=membership.values("application_id")),
+                     membership, MembershipTerm.objects.filter(pk=self.pk)):
+            list(rows.select_for_update().values_list("pk"))

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from foundation import audit, emails
-from foundation.transitions import DomainError, ensure_transition
+from foundation.transitions import DomainError, transition
 from members.models import (
     SIGNATURE_LINK_LIFETIME,
     AgreementVersion,
@@ -51,6 +51,13 @@ def check_eligibility(*, tier: Tier, organization_type: str, lf_silver_attested:
     if tier.requires_lf_silver and not lf_silver_attested:
         raise DomainError(f"{tier} membership requires Linux Foundation Silver membership; "
                           "please attest to it.")
+
+
+def _lock(application_id: int) -> Application:
+    """The application under lock, its organization locked first (foundation/transitions.py)."""
+    Organization.objects.lock(
+        Application.objects.values_list("organization_id", flat=True).get(pk=application_id))
+    return Application.objects.select_for_update().get(pk=application_id)
 
 
 def signature_token(application: Application) -> str:
@@ -170,8 +177,7 @@ def _ensure_unsigned(application: Application) -> None:
 @transaction.atomic
 def signature_accept(*, token: str, name: str, ip: str | None) -> Application:
     """The signatory accepts the agreement version the application names."""
-    application = Application.objects.select_for_update().get(
-        pk=application_from_token(token).pk)
+    application = _lock(application_from_token(token).pk)
     _ensure_unsigned(application)
     if not name.strip():
         raise DomainError("Type your full name to sign.")
@@ -190,16 +196,11 @@ def signature_accept(*, token: str, name: str, ip: str | None) -> Application:
 
 @transaction.atomic
 def signature_decline(*, token: str, reason: str, ip: str | None) -> Application:
-    application = Application.objects.select_for_update().get(
-        pk=application_from_token(token).pk)
+    application = _lock(application_from_token(token).pk)
     _ensure_unsigned(application)
-    old = application.status
-    ensure_transition(old, Application.Status.DECLINED, Application.ALLOWED_TRANSITIONS)
-    application.status = Application.Status.DECLINED
-    application.declined_reason = reason.strip()
-    application.save(update_fields=["status", "declined_reason"])
-    audit.record(application, action="application.declined", old={"status": old},
-                 new={"status": application.status, "ip": ip}, note=reason)
+    transition(application, Application.Status.DECLINED, action="application.declined",
+               note=f"{reason.strip()} (from {ip})" if ip else reason.strip(),
+               declined_reason=reason.strip())
     _mail(application, "signature_declined", _applicant_emails(application))
     return application
 
@@ -219,17 +220,11 @@ def advance(application: Application) -> None:
 
 
 def _decide(application_id: int, new: str, actor: User, note: str) -> Application:
-    application = Application.objects.select_for_update().get(pk=application_id)
+    application = _lock(application_id)
     if application.status == new:
         return application
-    old = application.status
-    ensure_transition(old, new, Application.ALLOWED_TRANSITIONS)
-    application.status = new
-    application.decision_note = note
-    application.decided_at = timezone.now()
-    application.save(update_fields=["status", "decision_note", "decided_at"])
-    audit.record(application, actor=actor, action=f"application.{new}", old={"status": old},
-                 new={"status": new}, note=note)
+    transition(application, new, action=f"application.{new}", actor=actor, note=note,
+               decision_note=note, decided_at=timezone.now())
     _mail(application, "application_decision", _applicant_emails(application),
           occurrence=f"{new}-{application.decided_at:%Y%m%d%H%M%S}")
     return application
@@ -258,23 +253,28 @@ def application_request_changes(*, application_id: int, actor: User, note: str) 
 
 
 @transaction.atomic
-def application_resubmit(*, application_id: int, actor: User, **answers: str) -> Application:
-    """The applicant answers a request for changes; the board reviews it again."""
-    application = Application.objects.select_for_update().get(pk=application_id)
+def application_resubmit(
+    *,
+    application_id: int,
+    actor: User,
+    motivation: str,
+    planned_contributions: str,
+    board_representative: str,
+    tac_representative: str,
+) -> Application:
+    """The applicant answers a request for changes; the board reviews it again. Sent twice
+    (a repeated click), the second changes nothing."""
+    application = _lock(application_id)
     if not OrganizationRole.objects.filter(organization=application.organization, user=actor,
                                            role=Role.ADMIN).exists():
         raise DomainError("Only an admin of the organization can change its application.")
-    ensure_transition(application.status, Application.Status.UNDER_REVIEW,
-                      Application.ALLOWED_TRANSITIONS)
-    for field, value in answers.items():
-        setattr(application, field, value)
-    application.status = Application.Status.UNDER_REVIEW
-    application.review_due = timezone.localdate() + timedelta(
-        days=application.tier.review_days)
-    application.save()
-    audit.record(application, actor=actor, action="application.resubmit",
-                 old={"status": Application.Status.CHANGES_REQUESTED},
-                 new={"status": application.status})
+    if application.status == Application.Status.UNDER_REVIEW:
+        return application
+    transition(application, Application.Status.UNDER_REVIEW, action="application.resubmit",
+               actor=actor, motivation=motivation, planned_contributions=planned_contributions,
+               board_representative=board_representative,
+               tac_representative=tac_representative,
+               review_due=timezone.localdate() + timedelta(days=application.tier.review_days))
     _mail(application, "application_received_staff", emails.staff_emails(),
           occurrence=f"resubmit-{timezone.now():%Y%m%d%H%M%S}")
     return application
@@ -283,7 +283,7 @@ def application_resubmit(*, application_id: int, actor: User, **answers: str) ->
 @transaction.atomic
 def signature_resend(*, application_id: int, actor: User) -> Application:
     """A fresh link (its 14 days start again) for a signatory who has not signed yet."""
-    application = Application.objects.select_for_update().get(pk=application_id)
+    application = _lock(application_id)
     _ensure_unsigned(application)
     sent = audit.history(application).filter(action="application.signature_resent").count()
     audit.record(application, actor=actor, action="application.signature_resent",
@@ -301,15 +301,11 @@ def application_withdraw(*, application_id: int, actor: User, note: str = "") ->
     its first payment ends, and its invoice is voided."""
     from .memberships import membership_cancel_pending
 
-    application = Application.objects.select_for_update().get(pk=application_id)
+    application = _lock(application_id)
     if application.status == Application.Status.WITHDRAWN:
         return application
-    old = application.status
-    ensure_transition(old, Application.Status.WITHDRAWN, Application.ALLOWED_TRANSITIONS)
-    application.status = Application.Status.WITHDRAWN
-    application.save(update_fields=["status"])
-    audit.record(application, actor=actor, action="application.withdrawn", old={"status": old},
-                 new={"status": application.status}, note=note)
+    transition(application, Application.Status.WITHDRAWN, action="application.withdrawn",
+               actor=actor, note=note)
     membership_cancel_pending(application=application, note="Application withdrawn")
     return application
 

@@ -12,10 +12,9 @@ from django.utils import timezone
 
 from foundation import audit, emails
 from foundation.billing import services as billing
-from foundation.billing.models import Invoice
 from foundation.billing.signals import invoice_paid
 from foundation.checklists.services import ItemSpec, checklist_ensure, deliver_automatic
-from foundation.transitions import DomainError, ensure_transition
+from foundation.transitions import DomainError, transition
 from members.models import (
     GRACE,
     REMINDERS,
@@ -23,6 +22,7 @@ from members.models import (
     Application,
     Membership,
     MembershipTerm,
+    Organization,
     Tier,
     add_year,
 )
@@ -56,11 +56,9 @@ def _invoice_term(term: MembershipTerm, *, actor: Any = None) -> None:
         lines=[(f"{membership.tier} membership, {term.starts_on:%-d %b %Y} – "
                 f"{term.ends_on:%-d %b %Y}", term.fee)],
         subject=term, po_number=application.po_number, tax_id=application.tax_id,
-        billing_address=application.billing_address, actor=actor,
+        billing_address=application.billing_address, extra_emails=[application.billing_email],
+        actor=actor,
     )
-    if application.billing_email not in invoice.billing_emails:
-        invoice.billing_emails = sorted({*invoice.billing_emails, application.billing_email})
-        invoice.save(update_fields=["billing_emails"])
     term.invoice = invoice
     term.save(update_fields=["invoice"])
     billing.invoice_issue(invoice_id=invoice.pk, actor=actor)
@@ -96,26 +94,16 @@ def _activate(membership: Membership, today: date, *, welcome: bool = True) -> N
     for previous in Membership.objects.select_for_update().filter(
         organization=membership.organization, status=Membership.Status.ACTIVE
     ):
-        previous.status = Membership.Status.ENDED
-        previous.save(update_fields=["status"])
-        audit.record(previous, action="membership.ended", old={"status": "active"},
-                     new={"status": "ended"}, note=f"Replaced by {membership.tier} membership")
+        transition(previous, Membership.Status.ENDED, action="membership.ended",
+                   note=f"Replaced by {membership.tier} membership")
         _void_unpaid_terms(previous, note=f"Replaced by the {membership.tier} membership")
-    ensure_transition(membership.status, Membership.Status.ACTIVE,
-                      Membership.ALLOWED_TRANSITIONS)
-    membership.status = Membership.Status.ACTIVE
-    membership.starts_on = today
-    membership.ends_on = term_end(today)
-    membership.save(update_fields=["status", "starts_on", "ends_on"])
+    ends_on = term_end(today)
+    transition(membership, Membership.Status.ACTIVE, action="membership.activate",
+               starts_on=today, ends_on=ends_on)
     MembershipTerm.objects.filter(membership=membership).update(starts_on=today,
-                                                                ends_on=membership.ends_on)
-    application = membership.application
-    application.status = Application.Status.COMPLETED
-    application.save(update_fields=["status"])
-    audit.record(membership, action="membership.activate", old={"status": "pending"},
-                 new={"status": "active", "ends_on": membership.ends_on.isoformat()})
-    audit.record(application, action="application.completed", old={"status": "approved"},
-                 new={"status": "completed"})
+                                                                ends_on=ends_on)
+    transition(membership.application, Application.Status.COMPLETED,
+               action="application.completed")
     _create_checklist(membership, today)
     if welcome:
         _mail(membership, "welcome")
@@ -130,14 +118,12 @@ def _void_unpaid_terms(membership: Membership, *, note: str) -> None:
 
 
 def membership_cancel_pending(*, application: Application, note: str) -> None:
+    """Called under the application's lock: its membership awaiting payment ends."""
     membership = Membership.objects.select_for_update().filter(
         application=application, status=Membership.Status.PENDING).first()
     if membership is None:
         return
-    membership.status = Membership.Status.ENDED
-    membership.save(update_fields=["status"])
-    audit.record(membership, action="membership.ended", old={"status": "pending"},
-                 new={"status": "ended"}, note=note)
+    transition(membership, Membership.Status.ENDED, action="membership.ended", note=note)
     _void_unpaid_terms(membership, note=note)
 
 
@@ -179,9 +165,10 @@ def term_paid(sender, invoice, subject: MembershipTerm, **kwargs) -> None:
         audit.record(membership, action="membership.renewed", old={"ends_on": old.isoformat()},
                      new={"ends_on": term.ends_on.isoformat()}, note=str(invoice))
     else:
-        audit.record(membership, action="membership.payment_after_end",
-                     note=f"{invoice} was paid while the membership is {membership.status}; "
-                          "staff to decide on a refund or reinstatement.")
+        note = (f"{invoice} was paid while the membership is {membership.get_status_display()}"
+                ": decide on a refund or reinstatement.")
+        audit.record(membership, action="membership.payment_after_end", note=note)
+        billing.payment_flag(invoice_id=invoice.pk, note=note)
 
 
 def _renewal_term(membership: Membership) -> MembershipTerm | None:
@@ -210,6 +197,7 @@ def issue_renewal_invoices(*, today: date | None = None) -> int:
 def _renew(pk: int) -> int:
     """Create one membership's renewal term (and invoice), unless it exists."""
     with transaction.atomic():
+        Organization.objects.lock(Membership.objects.get(pk=pk).organization_id)
         membership = Membership.objects.select_for_update().select_related(
             "tier", "organization", "application").get(pk=pk)
         if membership.status != Membership.Status.ACTIVE or _renewal_term(membership):
@@ -253,22 +241,16 @@ def lapse_memberships(*, today: date | None = None) -> int:
     """30 days of grace after the end; then the membership lapses."""
     today = today or timezone.localdate()
     count = 0
-    for pk in Membership.objects.active().filter(ends_on__lt=today - GRACE).values_list(
-            "pk", flat=True):
+    for pk, org_id in Membership.objects.active().filter(
+            ends_on__lt=today - GRACE).values_list("pk", "organization_id"):
         with transaction.atomic():
-            # Lock as a payment does, invoice before membership, so the two cannot deadlock.
-            unpaid = MembershipTerm.objects.filter(membership_id=pk, paid=False).exclude(
-                invoice=None).values_list("invoice_id", flat=True)
-            list(Invoice.objects.select_for_update().filter(pk__in=unpaid))
+            Organization.objects.lock(org_id)
             membership = Membership.objects.select_for_update().get(pk=pk)
             if membership.status != Membership.Status.ACTIVE or (
                     membership.ends_on and membership.ends_on >= today - GRACE):
                 continue  # renewed while we looked
-            membership.status = Membership.Status.LAPSED
-            membership.save(update_fields=["status"])
-            audit.record(membership, action="membership.lapse", old={"status": "active"},
-                         new={"status": "lapsed"},
-                         note=f"Ended {membership.ends_on}; grace over")
+            transition(membership, Membership.Status.LAPSED, action="membership.lapse",
+                       note=f"Ended {membership.ends_on}; grace over")
             renewal = _renewal_term(membership)
             if renewal and renewal.invoice and renewal.invoice.status == "open":
                 billing.invoice_mark_uncollectible(invoice_id=renewal.invoice.pk,

@@ -33,13 +33,17 @@ def test_wire_payment_form_errors_write_nothing(admin_client, make_invoice):
     assert not Payment.objects.exists()
 
 
-def test_paying_a_void_invoice_shows_the_error(admin_client, make_invoice):
+def test_a_wire_for_a_void_invoice_is_kept_for_refund_and_shown(admin_client, make_invoice):
     invoice = make_invoice()
     admin_client.post(CHANGELIST, {"action": "void", "_selected_action": [invoice.pk]})
-    response = admin_client.post(f"{CHANGELIST}{invoice.pk}/mark-paid/", {
+    admin_client.post(f"{CHANGELIST}{invoice.pk}/mark-paid/", {
         "reference": "X", "received_on": "2026-11-20", "amount": "1"})
-    assert "is void; the payment of 1 needs a refund" in response.content.decode()
-    assert not Payment.objects.exists()
+    payment = Payment.objects.get()
+    assert payment.needs_review and "is void" in payment.review_note
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.VOID and invoice.overpaid == 1
+    page = admin_client.get(f"{CHANGELIST}{invoice.pk}/change/").content.decode()
+    assert "overpaid by 1.00: refund due" in page
 
 
 def test_void_and_resend_actions_are_audited(admin_client, admin_user, make_invoice):
@@ -65,7 +69,8 @@ def test_invoices_and_payments_export_as_csv(admin_client, make_invoice):
         "action": "export_csv", "_selected_action": list(Payment.objects.values_list("pk",
                                                                                       flat=True))})
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[1][0] == paid.number and rows[1][2] == "25000.00" and rows[1][6] == "R1"
+    assert rows[1][0] == paid.number and rows[1][2] == "payment"
+    assert rows[1][3] == "25000.00" and rows[1][7] == "R1"
 
 
 def test_filters_on_invoices_and_events(admin_client, make_invoice):

@@ -84,8 +84,8 @@ def test_paying_records_one_payment_tells_the_subject_and_sends_a_receipt(
     try:
         with django_capture_on_commit_callbacks(execute=True):
             for _ in range(3):
-                services.invoice_mark_paid(invoice_id=invoice.pk, method=Payment.Method.WIRE,
-                                           reference="BANK-REF-1")
+                services.payment_record(invoice_id=invoice.pk, method=Payment.Method.WIRE,
+                                        amount=invoice.total, reference="BANK-REF-1")
     finally:
         invoice_paid.disconnect(receiver, sender=type(subject))
     assert told == [(type(subject), invoice.pk, subject.pk)]
@@ -96,12 +96,14 @@ def test_paying_records_one_payment_tells_the_subject_and_sends_a_receipt(
     assert entry.old_value == {"status": "open"} and "BANK-REF-1" in entry.note
 
 
-def test_void_invoice_cannot_be_paid(make_invoice):
+def test_money_for_a_void_invoice_is_kept_for_refund_not_counted_as_paid(make_invoice):
     invoice = make_invoice()
     services.invoice_void(invoice_id=invoice.pk, note="Issued in error")
-    with pytest.raises(DomainError):
-        services.invoice_mark_paid(invoice_id=invoice.pk, method=Payment.Method.WIRE)
-    assert not Payment.objects.exists()
+    payment = services.payment_record(invoice_id=invoice.pk, method=Payment.Method.WIRE,
+                                      amount=invoice.total, reference="LATE-WIRE")
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.VOID
+    assert payment.needs_review and invoice.overpaid == invoice.total
 
 
 def test_resend_mails_again_each_time(make_invoice, admin_user,
@@ -116,7 +118,8 @@ def test_resend_mails_again_each_time(make_invoice, admin_user,
 
 def test_paid_invoice_cannot_be_resent(make_invoice, admin_user):
     invoice = make_invoice()
-    services.invoice_mark_paid(invoice_id=invoice.pk, method=Payment.Method.WIRE)
+    services.payment_record(invoice_id=invoice.pk, method=Payment.Method.WIRE,
+                                amount=invoice.total)
     with pytest.raises(DomainError, match="only an open invoice"):
         services.invoice_resend(invoice_id=invoice.pk, actor=admin_user)
 
@@ -137,5 +140,6 @@ def test_overdue_notice_goes_once_from_the_day_after_the_due_date(
         services.send_overdue_notices()
         services.send_overdue_notices()
     assert [m.subject for m in mail.outbox] == [f"Invoice {invoice.number} is overdue"]
-    services.invoice_mark_paid(invoice_id=invoice.pk, method=Payment.Method.WIRE)
+    services.payment_record(invoice_id=invoice.pk, method=Payment.Method.WIRE,
+                                amount=invoice.total)
     assert services.send_overdue_notices() == 0

@@ -80,8 +80,8 @@ def test_void_and_wire_payment_are_mirrored_on_stripe(stripe_fake, make_invoice,
         to_void, to_pay = make_invoice(), make_invoice()
     with django_capture_on_commit_callbacks(execute=True):
         services.invoice_void(invoice_id=to_void.pk, actor=admin_user)
-        services.invoice_mark_paid(invoice_id=to_pay.pk, method=Payment.Method.WIRE,
-                                   reference="WIRE-9", actor=admin_user)
+        services.payment_record(invoice_id=to_pay.pk, method=Payment.Method.WIRE,
+                                amount=to_pay.total, reference="WIRE-9", actor=admin_user)
     to_void.refresh_from_db()
     to_pay.refresh_from_db()
     assert stripe_fake.objects[to_void.stripe_invoice_id]["status"] == "void"

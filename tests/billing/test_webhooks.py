@@ -127,7 +127,7 @@ def test_paid_event_before_our_record_is_committed_pays_once_the_record_exists(
 
     later = make_invoice()  # now the invoice the event names exists
     assert later.pk == invoice.pk + 1
-    assert events.process_again(event_id=event.pk) == StripeEvent.Status.PROCESSED
+    assert events.process_again(event_id=event.pk, actor=None) == StripeEvent.Status.PROCESSED
     later.refresh_from_db()
     assert later.status == Invoice.Status.PAID and later.stripe_invoice_id == "in_early"
     assert Payment.objects.get().invoice == later
@@ -216,17 +216,19 @@ def test_a_second_payment_of_a_paid_invoice_is_kept_for_staff_to_refund(
 ):
     from foundation.billing import services
 
-    services.invoice_mark_paid(invoice_id=open_invoice.pk, method=Payment.Method.WIRE,
-                               reference="WIRE-1")
+    services.payment_record(invoice_id=open_invoice.pk, method=Payment.Method.WIRE,
+                            amount=open_invoice.total, reference="WIRE-1")
     payload = invoice_event("invoice.paid", open_invoice, event_id="evt_double",
                             payments={"data": [{"id": "inpay_second"}]})
     with django_capture_on_commit_callbacks(execute=True):
         deliver(client, payload)
-    event = StripeEvent.objects.get()
-    assert event.status == StripeEvent.Status.FAILED and "needs a refund" in event.last_error
-    assert Payment.objects.count() == 1
-    alerts = [m for m in mail.outbox if m.subject.startswith("Stripe event needs attention")]
-    assert alerts and "needs a refund" in alerts[0].body
+    assert StripeEvent.objects.get().status == StripeEvent.Status.PROCESSED
+    second = Payment.objects.get(stripe_id="inpay_second")
+    assert second.needs_review and "overpayment to refund" in second.review_note
+    open_invoice.refresh_from_db()
+    assert open_invoice.overpaid == open_invoice.total
+    alerts = [m for m in mail.outbox if m.subject.startswith("Payment needs review")]
+    assert alerts and "overpayment to refund" in alerts[0].body
 
 
 def test_paid_out_of_band_echo_from_stripe_changes_nothing(
@@ -234,8 +236,8 @@ def test_paid_out_of_band_echo_from_stripe_changes_nothing(
 ):
     from foundation.billing import services
 
-    services.invoice_mark_paid(invoice_id=open_invoice.pk, method=Payment.Method.WIRE,
-                               reference="WIRE-1")
+    services.payment_record(invoice_id=open_invoice.pk, method=Payment.Method.WIRE,
+                            amount=open_invoice.total, reference="WIRE-1")
     payload = invoice_event("invoice.paid", open_invoice, event_id="evt_oob", amount_paid=0)
     with django_capture_on_commit_callbacks(execute=True):
         deliver(client, payload)

@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db
 
 
 def pay(invoice, **kwargs):
-    return billing.invoice_mark_paid(invoice_id=invoice.pk, method=Payment.Method.WIRE,
-                                     reference="WIRE", **kwargs)
+    return billing.payment_record(invoice_id=invoice.pk, method=Payment.Method.WIRE,
+                                  amount=invoice.total, reference="WIRE", **kwargs)
 
 
 def first_invoice(application):

@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db
 
 
 def pay(invoice):
-    return billing.invoice_mark_paid(invoice_id=invoice.pk, method=Payment.Method.WIRE,
-                                     reference="WIRE")
+    return billing.payment_record(invoice_id=invoice.pk, method=Payment.Method.WIRE,
+                                  amount=invoice.total, reference="WIRE")
 
 
 @pytest.fixture
