@@ -1,18 +1,20 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from foundation.admin_audit import AuditedModelAdmin
 from foundation.checklists.admin import ChecklistInline
 from foundation.transitions import DomainError
 
 from . import services
+from .forms import OrganizationForm
 from .models import (
     AgreementVersion,
     Application,
@@ -22,11 +24,13 @@ from .models import (
     Membership,
     Organization,
     OrganizationRole,
+    Role,
     Testimonial,
     Tier,
     User,
 )
 from .services import applications as app_services
+from .services import catalogue as catalogue_services
 from .services import memberships as mem_services
 
 
@@ -46,10 +50,60 @@ class UserAdmin(BaseUserAdmin, AuditedModelAdmin):
                              "fields": ("email", "password1", "password2")}),)
 
 
-class OrganizationRoleInline(admin.TabularInline):
-    model = OrganizationRole
+class ReadOnlyInline(admin.TabularInline):
+    """Shows rows that change only through a service-backed admin page."""
+
     extra = 0
-    autocomplete_fields = ["user"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OrganizationRoleInline(ReadOnlyInline):
+    model = OrganizationRole
+    fields = ["user", "role", "change_roles"]
+    readonly_fields = ["change_roles"]
+
+    @admin.display(description="")
+    def change_roles(self, obj):
+        url = reverse("admin:members_organization_roles", args=[obj.organization_id])
+        return format_html('<a href="{}?{}">Change roles</a>', url,
+                           urlencode({"email": obj.user.email}))
+
+
+class OrganizationAdminForm(OrganizationForm):
+    """The dashboard's form, so a logo from staff is checked and sanitized the same way."""
+
+    class Meta(OrganizationForm.Meta):
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # No "Clear" box: as on the dashboard, a logo is replaced, never removed.
+        self.fields["logo"].widget = forms.FileInput(attrs={"accept": "image/*,.svg"})
+
+
+class PersonRolesForm(forms.Form):
+    email = forms.EmailField(label="E-mail address",
+                             help_text="Of a person with an account on the portal.")
+    roles = forms.MultipleChoiceField(
+        choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=False,
+        help_text="The roles the person will hold, exactly. Untick every role to remove "
+                  "them from the organization.")
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        self.person = User.objects.filter(email__iexact=email).first()
+        if self.person is None:
+            raise ValidationError("No one has an account with this address; invite them "
+                                  "from the organization's page instead.")
+        return email
 
 
 @admin.register(Organization)
@@ -59,7 +113,56 @@ class OrganizationAdmin(AuditedModelAdmin):
     list_filter = ["type", "is_founding_member"]
     search_fields = ["display_name", "legal_name", "slug"]
     prepopulated_fields = {"slug": ["display_name"]}
+    form = OrganizationAdminForm
     inlines = [OrganizationRoleInline]
+    change_form_template = "admin/members/organization/change_form.html"
+
+    def save_model(self, request, obj, form, change):
+        """An edit goes through the service, which also delivers a new logo's benefit."""
+        if not change:
+            return super().save_model(request, obj, form, change)
+        facts = {name: form.cleaned_data[name] for name in form.changed_data if name != "logo"}
+        services.organization_update(organization=obj, actor=request.user,
+                                     logo=form.cleaned_data["logo"], **facts)
+
+    def get_urls(self):
+        return [
+            path("<int:organization_id>/roles/", self.admin_site.admin_view(self.roles_view),
+                 name="members_organization_roles"),
+            *super().get_urls(),
+        ]
+
+    def roles_view(self, request, organization_id):
+        organization = get_object_or_404(Organization, pk=organization_id)
+        if not self.has_change_permission(request, organization):
+            raise PermissionDenied
+        if request.method == "POST":
+            form = PersonRolesForm(request.POST)
+        else:
+            email = request.GET.get("email", "")
+            person = User.objects.filter(email__iexact=email).first()
+            form = PersonRolesForm(initial={
+                "email": email,
+                "roles": list(services.roles_of(person, organization)) if person else []})
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.roles_set(organization=organization, user=form.person,
+                                   roles=form.cleaned_data["roles"], actor=request.user)
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                self.message_user(request, f"Roles of {form.person.email} in {organization} "
+                                           "saved.", messages.SUCCESS)
+                return redirect(reverse("admin:members_organization_change",
+                                        args=[organization.pk]))
+        people: dict[User, list[str]] = {}
+        for role in organization.roles.select_related("user").order_by("user__email"):
+            people.setdefault(role.user, []).append(role.get_role_display())
+        return render(request, "admin/members/organization/roles.html", {
+            **self.admin_site.each_context(request), "organization": organization,
+            "form": form, "people": people, "opts": self.model._meta,
+            "title": f"Change roles in {organization}",
+        })
 
 
 @admin.register(Invitation)
@@ -83,9 +186,20 @@ class InvitationAdmin(AuditedModelAdmin):
                 self.message_user(request, f"{invitation}: {exc}", messages.ERROR)
 
 
-class FeeBandInline(admin.TabularInline):
+class FeeBandInline(ReadOnlyInline):
     model = FeeBand
-    extra = 0
+    fields = ["min_employees", "max_employees", "annual_fee"]
+
+
+class FeeBandForm(forms.Form):
+    min_employees = forms.IntegerField(label="From (employees)", min_value=0)
+    max_employees = forms.IntegerField(label="To (employees)", min_value=0, required=False,
+                                       help_text="Empty for no upper bound.")
+    annual_fee = forms.DecimalField(label="Yearly fee (USD)", min_value=0, max_digits=12,
+                                    decimal_places=2)
+
+
+FeeBandFormSet = forms.formset_factory(FeeBandForm, extra=2, can_delete=True)
 
 
 @admin.register(Tier)
@@ -93,6 +207,38 @@ class TierAdmin(AuditedModelAdmin):
     list_display = ["name", "fee_kind", "annual_fee", "review", "requires_lf_silver", "order"]
     inlines = [FeeBandInline]
     prepopulated_fields = {"slug": ["name"]}
+    change_form_template = "admin/members/tier/change_form.html"
+
+    def get_urls(self):
+        return [
+            path("<int:tier_id>/fee-bands/", self.admin_site.admin_view(self.fee_bands_view),
+                 name="members_tier_fee_bands"),
+            *super().get_urls(),
+        ]
+
+    def fee_bands_view(self, request, tier_id):
+        tier = get_object_or_404(Tier, pk=tier_id)
+        if not self.has_change_permission(request, tier):
+            raise PermissionDenied
+        formset = FeeBandFormSet(request.POST or None, prefix="bands", initial=[
+            {"min_employees": b.min_employees, "max_employees": b.max_employees,
+             "annual_fee": b.annual_fee} for b in tier.fee_bands.order_by("min_employees")])
+        error = ""
+        if request.method == "POST" and formset.is_valid():
+            bands = [(row["min_employees"], row["max_employees"], row["annual_fee"])
+                     for row in formset.cleaned_data if row and not row["DELETE"]]
+            try:
+                catalogue_services.fee_bands_set(tier_id=tier.pk, bands=bands,
+                                                 actor=request.user)
+            except DomainError as exc:
+                error = str(exc)
+            else:
+                self.message_user(request, f"Fee bands of {tier} saved.", messages.SUCCESS)
+                return redirect(reverse("admin:members_tier_change", args=[tier.pk]))
+        return render(request, "admin/members/tier/fee_bands.html", {
+            **self.admin_site.each_context(request), "tier": tier, "formset": formset,
+            "error": error, "opts": self.model._meta, "title": f"Fee bands of {tier}",
+        })
 
 
 @admin.register(Benefit)

@@ -27,8 +27,8 @@ class ChecklistItemAdmin(AuditedModelAdmin):
                     "provided_at", "delivered_at"]
     list_filter = ["status", OverdueFilter, "holder_type", "key"]
     search_fields = ["title", "proof", "member_input"]
-    readonly_fields = ["holder_type", "holder_id", "key", "status", "member_input",
-                       "provided_at", "delivered_at"]
+    readonly_fields = ["holder_type", "holder_id", "key", "title", "description", "status",
+                       "member_must_provide", "member_input", "provided_at", "delivered_at"]
     fields = ["holder_type", "holder_id", "key", "title", "description", "owner", "due_date",
               "status", "member_must_provide", "member_input", "provided_at", "proof",
               "delivered_at"]
@@ -36,6 +36,12 @@ class ChecklistItemAdmin(AuditedModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def save_model(self, request, obj, form, change):
+        """The form edits only owner, due date and proof, and saves them through the service."""
+        services.item_update(item_id=obj.pk, actor=request.user, owner=form.cleaned_data["owner"],
+                             due_date=form.cleaned_data["due_date"],
+                             proof=form.cleaned_data["proof"])
 
     @admin.action(description="Mark delivered (the proof field keeps its text)",
                   permissions=["change"])
@@ -56,6 +62,14 @@ class ChecklistInline(GenericTabularInline):
     extra = 0
     fields = ["title", "status", "owner", "due_date", "member_must_provide", "member_input",
               "proof"]
-    readonly_fields = ["title", "status", "member_must_provide", "member_input"]
-    can_delete = False
     show_change_link = True
+
+    # Read-only: items change through their own admin page, which calls the services.
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -91,6 +91,32 @@ def item_mark_not_applicable(*, item_id: int, actor: Any, note: str = "") -> Che
     return item
 
 
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+@transaction.atomic
+def item_update(
+    *, item_id: int, actor: Any, owner: Any, due_date: date | None, proof: str
+) -> ChecklistItem:
+    """Staff set who delivers an item, by when, and its proof of delivery. Deadlines drive
+    the overdue reminders and proof is what the member sees, so each change is audited."""
+    item = ChecklistItem.objects.select_for_update().get(pk=item_id)
+    wanted = {"owner": owner, "due_date": due_date, "proof": proof}
+    changed = {name: value for name, value in wanted.items() if getattr(item, name) != value}
+    if not changed:
+        return item
+    old = {name: _shown(getattr(item, name)) for name in changed}
+    for name, value in changed.items():
+        setattr(item, name, value)
+    item.save(update_fields=list(changed))
+    audit.record(item, actor=actor, action="checklist.update", old=old,
+                 new={name: _shown(value) for name, value in changed.items()})
+    return item
+
+
 def deliver_automatic(*, holder: models.Model, key: str, proof: str) -> None:
     """Deliver an item the portal itself fulfils (e.g. the logo shown in the directory)."""
     for item in ChecklistItem.objects.for_holder(holder).filter(key=key).open():
