@@ -3,6 +3,8 @@ row. A failed attempt is counted in a transaction of its own, after the work's t
 rolled back, so the count survives and the retry budget belongs to the row, not to one
 task's retries."""
 
+from collections.abc import Collection
+
 from django.db import models, transaction
 from django.db.models import F
 
@@ -13,7 +15,7 @@ def is_last(model: type[models.Model], pk: int, *, budget: int) -> bool:
     return (done or 0) + 1 >= budget
 
 
-def note_failure(model: type[models.Model], pk: int, error: str, *, done: set[str],
+def note_failure(model: type[models.Model], pk: int, error: str, *, done: Collection[str],
                  failed: str, final: bool) -> bool:
     """Count the failed attempt and keep its error; on the last attempt mark the work failed.
     True when this call marked it failed."""

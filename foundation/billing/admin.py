@@ -71,6 +71,13 @@ class RefundForm(forms.Form):
         attrs={"type": "date"}))
 
 
+def _payment_recorded(invoice: Invoice) -> str:
+    if invoice.status == Invoice.Status.PAID:
+        return f"The payment is recorded: {invoice} is marked paid."
+    return (f"The payment is recorded: {invoice.balance_due:,} {invoice.currency} is still "
+            f"due on {invoice}.")
+
+
 class SyncFailedFilter(admin.SimpleListFilter):
     title = "Stripe sync"
     parameter_name = "sync"
@@ -94,8 +101,8 @@ class InvoiceAdmin(AuditedModelAdmin):
                        "hosted_invoice_url", "sync_error", "created_at", "paid_at",
                        "billing_emails", "balance_due"]
     fields = readonly_fields[:9] + ["balance_due", "po_number", "tax_id", "billing_name",
-                                    "billing_address", "billing_emails", "stripe_invoice_id", "hosted_invoice_url",
-                                    "sync_error", "created_at", "paid_at"]
+                                    "billing_address", "billing_emails", "stripe_invoice_id",
+                                    "hosted_invoice_url", "sync_error", "created_at", "paid_at"]
     inlines = [InvoiceLineInline, PaymentInline]
     actions = ["issue", "void", "resend", "push_again", "export_csv"]
     change_form_template = "admin/billing/invoice/change_form.html"
@@ -136,7 +143,8 @@ class InvoiceAdmin(AuditedModelAdmin):
             except DomainError as exc:
                 form.add_error(None, str(exc))
             else:
-                self.message_user(request, done.format(invoice=invoice), messages.SUCCESS)
+                invoice.refresh_from_db()
+                self.message_user(request, done(invoice), messages.SUCCESS)
                 return redirect(reverse("admin:billing_invoice_change", args=[invoice.pk]))
         return render(request, "admin/billing/invoice/mark_paid.html", {
             **self.admin_site.each_context(request), "invoice": invoice, "form": form,
@@ -151,8 +159,7 @@ class InvoiceAdmin(AuditedModelAdmin):
                 received_at=_on_day(data["received_on"]), actor=request.user)
 
         return self._money_form(request, invoice_id, WirePaymentForm, record,
-                                "Record a wire payment for {invoice}",
-                                "The payment for {invoice} is recorded.",
+                                "Record a wire payment for {invoice}", _payment_recorded,
                                 lambda i: {"amount": i.balance_due, "currency": i.currency})
 
     def refund_view(self, request, invoice_id):
@@ -164,7 +171,7 @@ class InvoiceAdmin(AuditedModelAdmin):
 
         return self._money_form(request, invoice_id, RefundForm, record,
                                 "Record a refund for {invoice}",
-                                "The refund for {invoice} is recorded.",
+                                lambda i: f"The refund for {i} is recorded.",
                                 lambda i: {"amount": i.overpaid})
 
     @admin.action(description="Issue the selected draft invoices", permissions=["change"])

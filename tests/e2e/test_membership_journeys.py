@@ -351,7 +351,7 @@ def test_premier_membership_board_approved_and_paid_by_wire(new_page, live_serve
     expect(desk.locator("input[name='amount']")).to_have_value("150000.00")
     desk.locator("input[name='reference']").fill("WIRE-2024-0042")
     desk.locator("input[name='received_on']").fill(timezone.localdate().isoformat())
-    desk.get_by_role("button", name="Mark paid").click()
+    desk.get_by_role("button", name="Record").click()
     expect(desk).to_have_url(f"{base}/admin/billing/invoice/{invoice.pk}/change/")
     expect(desk.locator(".messagelist")).to_contain_text("is marked paid")
 
