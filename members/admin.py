@@ -19,6 +19,7 @@ from .models import (
     AgreementVersion,
     Application,
     Benefit,
+    EligibilityCheck,
     FeeBand,
     Invitation,
     Membership,
@@ -31,6 +32,7 @@ from .models import (
 )
 from .services import applications as app_services
 from .services import catalogue as catalogue_services
+from .services import eligibility
 from .services import memberships as mem_services
 
 
@@ -401,3 +403,64 @@ class MembershipAdmin(AuditedModelAdmin):
             "legal name", "name", "tier", "status", "term start", "term end", "type",
             "employees", "country", "website", "founding member", "board representative",
             "TAC representative"], rows)
+
+
+class EligibilityDecisionForm(forms.Form):
+    eligible = forms.TypedChoiceField(
+        choices=[("yes", "Eligible"), ("no", "Not eligible")], widget=forms.RadioSelect,
+        coerce=lambda value: value == "yes")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}), required=False,
+                           help_text="Required when not eligible: the applicant reads it.")
+
+
+@admin.register(EligibilityCheck)
+class EligibilityCheckAdmin(AuditedModelAdmin):
+    """Staff's queue of organizations whose type must be confirmed, oldest due first."""
+
+    list_display = ["organization", "reason", "status", "due_date", "application"]
+    list_filter = ["status"]
+    search_fields = ["organization__display_name", "organization__legal_name"]
+    readonly_fields = ["organization", "application", "reason", "status", "due_date",
+                       "type_history", "decision_note", "decided_by", "decided_at",
+                       "created_at"]
+    fields = readonly_fields
+    change_form_template = "admin/members/eligibilitycheck/change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="type history")
+    def type_history(self, obj):
+        return "; ".join(eligibility.type_history(obj.organization)) or "No change recorded."
+
+    def get_urls(self):
+        return [
+            path("<int:check_id>/decide/", self.admin_site.admin_view(self.decide_view),
+                 name="members_eligibilitycheck_decide"),
+            *super().get_urls(),
+        ]
+
+    def decide_view(self, request, check_id):
+        check = get_object_or_404(EligibilityCheck, pk=check_id)
+        if not self.has_change_permission(request, check):
+            raise PermissionDenied
+        form = EligibilityDecisionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                eligibility.check_decide(check_id=check.pk, actor=request.user,
+                                         eligible=form.cleaned_data["eligible"],
+                                         note=form.cleaned_data["note"])
+            except DomainError as exc:
+                form.add_error("note", str(exc))
+            else:
+                self.message_user(request, f"{check}: decided.", messages.SUCCESS)
+                return redirect(reverse("admin:members_eligibilitycheck_change",
+                                        args=[check.pk]))
+        return render(request, "admin/members/eligibilitycheck/decide.html", {
+            **self.admin_site.each_context(request), "check": check, "form": form,
+            "history": eligibility.type_history(check.organization),
+            "opts": self.model._meta, "title": f"Decide: {check}",
+        })

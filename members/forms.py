@@ -52,26 +52,19 @@ class RolesForm(forms.Form):
 
 
 class ApplicationForm(forms.Form):
-    """The membership application. Rules are checked here for inline errors and again by
-    the service, which is the authority."""
+    """One organization's membership application. Its type and size are the organization's
+    own facts, changed on its page, never here. Rules are checked here for inline errors and
+    again by the service, which is the authority."""
 
-    organization = forms.ModelChoiceField(queryset=Organization.objects.none(),
-                                          empty_label=None)
     tier = forms.ModelChoiceField(queryset=Tier.objects.all(), widget=forms.RadioSelect,
                                   empty_label=None)
-    type = forms.ChoiceField(label="Organization type", choices=Organization.Type.choices)
-    employees = forms.IntegerField(label="Consolidated employees", min_value=1,
-                                   help_text="Employees of the whole corporate group; sets "
-                                             "the General membership fee.")
-    country = forms.CharField(max_length=80)
-    website = forms.URLField(assume_scheme="https")
     signatory_name = forms.CharField(label="Signatory’s name", max_length=200)
     signatory_title = forms.CharField(label="Signatory’s title", max_length=200)
     signatory_email = forms.EmailField(
         label="Signatory’s e-mail", help_text="The person with signature authority; they "
         "receive a link to accept the membership agreement.")
     billing_email = forms.EmailField(label="Billing contact e-mail")
-    billing_address = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    billing_address = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     po_number = forms.CharField(label="PO number", max_length=64, required=False)
     tax_id = forms.CharField(label="Tax ID", max_length=64, required=False)
     lf_silver_attested = forms.BooleanField(
@@ -80,9 +73,10 @@ class ApplicationForm(forms.Form):
     agreement_accepted = forms.BooleanField(
         label="We have read the membership agreement and ask our signatory to accept it")
     motivation = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                                 max_length=5000,
                                  label="Why do you want to join as a Premier member?")
     planned_contributions = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}),
-                                            required=False,
+                                            required=False, max_length=5000,
                                             label="What do you plan to contribute?")
     board_representative = forms.CharField(
         max_length=200, required=False, label="Proposed Governing Board representative")
@@ -92,17 +86,19 @@ class ApplicationForm(forms.Form):
     QUESTIONNAIRE = ["motivation", "planned_contributions", "board_representative",
                      "tac_representative"]
 
-    def __init__(self, *args, organizations=None, **kwargs):
+    def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = organizations
+        self.organization = organization
 
     def clean(self):
         data = super().clean()
-        tier, org_type = data.get("tier"), data.get("type")
-        if tier and org_type and not tier.eligible(org_type):
+        tier, org = data.get("tier"), self.organization
+        if tier and not tier.eligible(org.type):
             kinds = " and ".join(sorted(Organization.Type(t).label.lower()
                                         for t in tier.eligible_types))
-            self.add_error("type", f"{tier} membership is only for {kinds} organizations.")
+            self.add_error("tier", f"{tier} membership is only for {kinds} organizations; "
+                                   f"{org} is recorded as “{org.get_type_display()}”. If that "
+                                   "is wrong, change it on the organization’s page first.")
         if tier and tier.requires_lf_silver and not data.get("lf_silver_attested"):
             self.add_error("lf_silver_attested",
                            f"{tier} membership requires Linux Foundation Silver membership.")
@@ -110,11 +106,12 @@ class ApplicationForm(forms.Form):
             for name in self.QUESTIONNAIRE:
                 if not data.get(name):
                     self.add_error(name, f"Required for {tier} membership.")
-        if tier and data.get("employees"):
+        if tier and tier.eligible(org.type):
             try:
-                data["fee"] = tier.fee_for(data["employees"])
+                data["fee"] = tier.fee_for(org.employees)
             except ValueError:
-                self.add_error("employees", "No fee band covers this size; please contact us.")
+                self.add_error("tier", f"No {tier} fee covers {org.employees:,} employees; "
+                                       "please contact the membership team.")
         return data
 
 

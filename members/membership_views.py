@@ -4,9 +4,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from foundation.transitions import DomainError
@@ -14,7 +14,7 @@ from foundation.transitions import DomainError
 from . import selectors
 from .forms import ApplicationForm, ProvideForm, ResubmitForm, SignatureForm
 from .models import Application, Membership, Organization, Role, Tier
-from .services import applications, memberships, organization_update
+from .services import applications, memberships
 from .services.applications import current_agreement
 
 
@@ -61,31 +61,37 @@ def _client_ip(request) -> str | None:
 
 @login_required
 def apply(request):
-    organizations = Organization.objects.filter(roles__user=request.user,
-                                                roles__role=Role.ADMIN).distinct()
-    if not organizations.exists():
+    """Which organization applies: a person with one goes straight to its application, a
+    person with several chooses; the tier asked for is kept."""
+    organizations = list(Organization.objects.filter(roles__user=request.user,
+                                                     roles__role=Role.ADMIN).distinct())
+    tier = request.GET.get("tier", "")
+    query = f"?tier={tier}" if tier.isdigit() else ""
+    if not organizations:
         messages.info(request, "First create your organization; then apply for it.")
-        return redirect(f"/dashboard/organizations/new/?next={request.path}")
-    chosen = request.POST.get("organization", "")
-    org = (organizations.filter(pk=chosen).first() if chosen.isdigit() else None) \
-        or organizations.first()
-    initial = {"organization": org, "type": org.type, "employees": org.employees,
-               "country": org.country, "website": org.website,
-               "billing_email": request.user.email, "tier": request.GET.get("tier")}
-    form = ApplicationForm(request.POST or None, organizations=organizations, initial=initial)
+        return redirect(f"{reverse('organization_create')}?next={request.path}{query}")
+    if len(organizations) == 1:
+        return redirect(reverse("organization_apply", args=[organizations[0].slug]) + query)
+    return render(request, "members/apply_choose.html",
+                  {"organizations": organizations, "query": query})
+
+
+@login_required
+def apply_for(request, slug):
+    """The application of one organization, prefilled from it; its type and size are shown,
+    with a link to change them on its page, and set the fee."""
+    org = selectors.organization_for(request.user, slug, admin=True)
+    tier = request.GET.get("tier", "")
+    form = ApplicationForm(request.POST or None, organization=org, initial={
+        "billing_email": request.user.email, "tier": tier if tier.isdigit() else None})
     fee = None
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+        data = dict(form.cleaned_data)
         fee = data.pop("fee")
         if request.POST.get("step") == "submit":
             try:
-                with transaction.atomic():
-                    organization_update(
-                        organization=data["organization"], actor=request.user,
-                        type=data.pop("type"), employees=data.pop("employees"),
-                        country=data.pop("country"), website=data.pop("website"))
-                    application = applications.application_submit(
-                        organization=data.pop("organization"), actor=request.user, **data)
+                application = applications.application_submit(organization=org,
+                                                              actor=request.user, **data)
             except DomainError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -93,7 +99,8 @@ def apply(request):
                                           "e-mailed your signatory the membership agreement.")
                 return redirect("organization_detail", slug=application.organization.slug)
     return render(request, "members/apply.html", {
-        "form": form, "fee": fee, "agreement": current_agreement_or_none(),
+        "organization": org, "form": form, "fee": fee,
+        "agreement": current_agreement_or_none(),
         "questionnaire_tiers": [t.pk for t in Tier.objects.filter(has_questionnaire=True)],
         **selectors.catalogue(),
     })

@@ -18,6 +18,7 @@ urlpatterns = [
     path("dashboard/organizations/new/", views.organization_create, name="organization_create"),
     path("dashboard/<slug:slug>/", views.organization_detail, name="organization_detail"),
     path("dashboard/<slug:slug>/edit/", views.organization_edit, name="organization_edit"),
+    path("dashboard/<slug:slug>/apply/", membership_views.apply_for, name="organization_apply"),
     path("dashboard/<slug:slug>/invite/", views.invite, name="organization_invite"),
     path("dashboard/<slug:slug>/people/<int:user_id>/roles/", views.person_roles,
          name="person_roles"),

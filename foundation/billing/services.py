@@ -1,5 +1,6 @@
 """Every write about invoices and payments. Stripe calls happen in tasks after commit."""
 
+import logging
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -20,6 +21,7 @@ from .models import CURRENCY, Invoice, InvoiceLine, InvoiceSequence, Payment
 from .signals import invoice_paid
 
 PAYMENT_TERMS = timedelta(days=30)
+logger = logging.getLogger(__name__)
 
 
 def billing_emails(organization: Organization) -> list[str]:
@@ -359,11 +361,17 @@ def _change_status(invoice_id: int, new: str, action: str, actor: Any, note: str
 
 
 def _tell_stripe(invoice: Invoice, from_stripe: bool) -> None:
-    """A change made here (void, paid by wire) is mirrored on the Stripe invoice."""
-    if invoice.stripe_invoice_id and not from_stripe:
-        from .tasks import push_status_to_stripe
+    """A change made here (void, paid by wire) is mirrored on the Stripe invoice; with Stripe
+    not configured nothing calls it, and the log says so."""
+    if not invoice.stripe_invoice_id or from_stripe:
+        return
+    if not stripe_api.enabled():
+        logger.info("Stripe is not configured: %s changed here only, Stripe was skipped.",
+                    invoice)
+        return
+    from .tasks import push_status_to_stripe
 
-        push_status_to_stripe.delay_on_commit(invoice.pk)
+    push_status_to_stripe.delay_on_commit(invoice.pk)
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from .accounts import (
 )
 from .applications import SIGNATURE_LINK_LIFETIME, Application
 from .catalogue import AgreementVersion, Benefit, FeeBand, Testimonial, Tier
+from .eligibility import TYPE_CHANGE_WINDOW, EligibilityCheck
 from .memberships import GRACE, REMINDERS, RENEWAL_NOTICE, Membership, MembershipTerm, add_year
 
 __all__ = [
@@ -22,6 +23,8 @@ __all__ = [
     "AgreementVersion",
     "Application",
     "Benefit",
+    "EligibilityCheck",
+    "TYPE_CHANGE_WINDOW",
     "FeeBand",
     "Membership",
     "MembershipTerm",

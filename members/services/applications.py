@@ -15,8 +15,10 @@ from foundation import audit, emails
 from foundation.transitions import DomainError, transition
 from members.models import (
     SIGNATURE_LINK_LIFETIME,
+    TYPE_CHANGE_WINDOW,
     AgreementVersion,
     Application,
+    EligibilityCheck,
     Membership,
     Organization,
     OrganizationRole,
@@ -24,6 +26,8 @@ from members.models import (
     Tier,
     User,
 )
+
+from .eligibility import check_open, type_changed_recently
 
 SIGNATURE_SALT = "members.signature"
 
@@ -120,7 +124,8 @@ def application_submit(
         raise DomainError(f"{org} has an application in progress already.")
     if Membership.objects.filter(organization=org, tier=tier).active().exists():
         raise DomainError(f"{org} is a {tier} member already.")
-    board = tier.review == Tier.Review.BOARD
+    needs_check = bool(tier.eligible_types) and type_changed_recently(org)
+    board = tier.review == Tier.Review.BOARD or needs_check
     today = timezone.localdate()
     try:
         with transaction.atomic():
@@ -143,6 +148,10 @@ def application_submit(
     audit.record(application, actor=actor, action="application.submit",
                  new={"status": application.status, "tier": tier.slug,
                       "fee": str(application.annual_fee)})
+    if needs_check:
+        check_open(organization=org, application=application,
+                   reason=f"Applied for {tier} within {TYPE_CHANGE_WINDOW.days} days of a "
+                          "change of its organization type.")
     _mail(application, "application_received", _applicant_emails(application))
     _mail(application, "application_received_staff", emails.staff_emails())
     emails.queue(kind="signature_request", obj=application, to=signatory_email,
@@ -223,6 +232,8 @@ def _decide(application_id: int, new: str, actor: User, note: str) -> Applicatio
     application = _lock(application_id)
     if application.status == new:
         return application
+    if application.eligibility_checks.filter(status=EligibilityCheck.Status.OPEN).exists():
+        raise DomainError(f"{application} waits for its eligibility check; decide that first.")
     transition(application, new, action=f"application.{new}", actor=actor, note=note,
                decision_note=note, decided_at=timezone.now())
     _mail(application, "application_decision", _applicant_emails(application),

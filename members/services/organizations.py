@@ -1,7 +1,6 @@
 """Every write about organizations, people and roles."""
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.core import signing
 from django.core.files.base import File
@@ -36,8 +35,16 @@ def _roles(values: Iterable[str]) -> list[str]:
 
 @transaction.atomic
 def organization_create(
-    *, actor: User, legal_name: str, display_name: str, slug: str = "", logo: File | None = None,
-    **facts: Any,
+    *,
+    actor: User,
+    legal_name: str,
+    display_name: str,
+    slug: str = "",
+    website: str = "",
+    country: str = "",
+    type: str = Organization.Type.COMPANY,
+    employees: int = 1,
+    logo: File | None = None,
 ) -> Organization:
     """Create an organization with its creator as its first admin."""
     slug = slug or slugify(display_name)
@@ -46,7 +53,8 @@ def organization_create(
     try:
         with transaction.atomic():
             org = Organization.objects.create(
-                legal_name=legal_name, display_name=display_name, slug=slug, **facts
+                legal_name=legal_name, display_name=display_name, slug=slug, website=website,
+                country=country, type=type, employees=employees,
             )
     except IntegrityError as exc:
         raise DomainError(f"The address “{slug}” is taken; choose another.") from exc
@@ -58,8 +66,25 @@ def organization_create(
 
 
 @transaction.atomic
-def organization_update(*, organization: Organization, actor: User, logo: File | None = None,
-                        **facts: Any) -> Organization:
+def organization_update(
+    *,
+    organization: Organization,
+    actor: User,
+    legal_name: str | None = None,
+    display_name: str | None = None,
+    slug: str | None = None,
+    website: str | None = None,
+    country: str | None = None,
+    type: str | None = None,
+    employees: int | None = None,
+    is_founding_member: bool | None = None,
+    logo: File | None = None,
+) -> Organization:
+    """Change the facts given (None leaves one as it is) and audit what changed."""
+    given = {"legal_name": legal_name, "display_name": display_name, "slug": slug,
+             "website": website, "country": country, "type": type, "employees": employees,
+             "is_founding_member": is_founding_member}
+    facts = {name: value for name, value in given.items() if value is not None}
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     old = {name: str(getattr(org, name)) for name in facts}
     for name, value in facts.items():
@@ -78,6 +103,10 @@ def organization_update(*, organization: Organization, actor: User, logo: File |
             org, actor=actor, action="organization.update",
             old={k: old.get(k) for k in changed}, new={k: new.get(k, "new logo") for k in changed},
         )
+    if "type" in changed:
+        from .eligibility import organization_type_changed
+
+        organization_type_changed(organization=org, old=old["type"], new=new["type"])
     return org
 
 

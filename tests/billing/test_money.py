@@ -179,3 +179,18 @@ class TestStripe:
         with pytest.raises(DomainError, match="linked to in_money_1 already"):
             services.invoice_stripe_linked(invoice_id=open_invoice.pk,
                                            stripe_invoice_id="in_other")
+
+
+def test_without_stripe_configured_voiding_calls_nothing_and_logs_the_skip(
+    stripe_fake, make_invoice, settings, caplog, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice = make_invoice()
+    calls = len(stripe_fake.calls)
+    settings.STRIPE_SECRET_KEY = ""
+    with django_capture_on_commit_callbacks(execute=True), caplog.at_level("INFO"):
+        services.invoice_void(invoice_id=invoice.pk)
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.VOID and not invoice.sync_error
+    assert len(stripe_fake.calls) == calls
+    assert "Stripe was skipped" in caplog.text

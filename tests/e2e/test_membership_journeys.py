@@ -68,17 +68,10 @@ def admin_log_in(page: Page, base: str, email: str) -> None:
     expect(page).not_to_have_url(re.compile(r"/admin/login/"))
 
 
-def fill_application(
-    page: Page, org: Organization, tier: Tier, *, employees: int, questionnaire: bool = False
-) -> None:
-    """Fill in /membership/apply/ for `org` and `tier` (the page must be open)."""
+def fill_application(page: Page, tier: Tier, *, questionnaire: bool = False) -> None:
+    """Fill in an organization's application for `tier` (the page must be open)."""
     form = page.locator("form:has(input[name='signatory_email'])")
-    form.locator("select[name='organization']").select_option(str(org.pk))
     form.locator(f"input[name='tier'][value='{tier.pk}']").check()
-    form.locator("select[name='type']").select_option("company")
-    form.locator("input[name='employees']").fill(str(employees))
-    form.locator("input[name='country']").fill("Germany")
-    form.locator("input[name='website']").fill("https://acme.example")
     form.locator("input[name='signatory_name']").fill("Clara Finck")
     form.locator("input[name='signatory_title']").fill("Chief Financial Officer")
     form.locator("input[name='signatory_email']").fill(SIGNATORY)
@@ -105,7 +98,6 @@ def apply_in_browser(
     org: Organization,
     tier: Tier,
     *,
-    employees: int,
     fee_text: str,
     questionnaire: bool = False,
     open_form: bool = True,
@@ -113,8 +105,9 @@ def apply_in_browser(
     """Apply, review the computed fee, submit; land on the organization's dashboard."""
     if open_form:
         page.goto(f"{base}/membership/apply/")
-    expect(page.get_by_role("heading", name="Apply for membership")).to_be_visible()
-    fill_application(page, org, tier, employees=employees, questionnaire=questionnaire)
+    expect(page).to_have_url(re.compile(rf"{base}/dashboard/{org.slug}/apply/"))
+    expect(page.get_by_role("heading", name=f"Apply for membership: {org}")).to_be_visible()
+    fill_application(page, tier, questionnaire=questionnaire)
     page.get_by_role("button", name="Review fee").click()
 
     fee = page.locator("#fee")
@@ -183,15 +176,20 @@ def test_general_membership_applied_signed_invoiced_and_paid_through_stripe(
     scale = page.locator("section[aria-labelledby='scale-general']")
     expect(scale.get_by_role("row", name=re.compile(r"1,000.*\$35,000"))).to_be_visible()
     page.get_by_role("link", name="Apply for General").click()
-    expect(page).to_have_url(f"{base}/membership/apply/?tier={tiers['general'].pk}")
+    expect(page).to_have_url(f"{base}/dashboard/acme-ai/apply/?tier={tiers['general'].pk}")
     expect(page.locator(f"input[name='tier'][value='{tiers['general'].pk}']")).to_be_checked()
-    expect(page.locator("input[name='employees']")).to_have_value("800")
+    expect(page.locator("dl.facts")).to_contain_text("800")
+    # The size on file is out of date: it is changed on the organization's page, not here.
+    page.get_by_role("link", name="Change them on the organization’s page").click()
+    page.locator("input[name='employees']").fill("1200")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("link", name="Apply for membership").click()
+    expect(page.locator("dl.facts")).to_contain_text("1,200")
     application = apply_in_browser(
         page,
         base,
         org,
         tiers["general"],
-        employees=1200,
         fee_text="Your yearly fee as a General member: $35,000.00",
         open_form=False,
     )
@@ -294,7 +292,6 @@ def test_premier_membership_board_approved_and_paid_by_wire(new_page, live_serve
         base,
         org,
         tiers["premier"],
-        employees=12000,
         fee_text="Your yearly fee as a Premier member: $150,000.00",
         questionnaire=True,
     )

@@ -51,9 +51,8 @@ class TestCatalogue:
     def test_fee_is_computed_on_the_server_and_shown_before_submitting(self, client, tiers):
         org, admin = OrganizationFactory.with_admin(employees=1200)
         client.force_login(admin)
-        response = client.post("/membership/apply/", {
-            "organization": org.pk, "tier": tiers["general"].pk, "type": "company",
-            "employees": "1200", "country": "DE", "website": "https://acme.example",
+        response = client.post(f"/dashboard/{org.slug}/apply/", {
+            "tier": tiers["general"].pk, "type": "academic", "employees": "1",
             "signatory_name": "G", "signatory_title": "CEO", "signatory_email": "g@a.example",
             "billing_email": "ap@a.example", "billing_address": "x",
             "lf_silver_attested": "on", "agreement_accepted": "on", "step": "review",
@@ -61,13 +60,13 @@ class TestCatalogue:
         html = response.content.decode()
         assert "$35,000.00" in html and "Submit application" in html
         assert not Application.objects.exists()
+        org.refresh_from_db()  # facts posted with the form change nothing
+        assert org.type == "company" and org.employees == 1200
 
 
 class TestApplying:
     def form(self, org, tier, **overrides):
-        return {"organization": org.pk, "tier": tier.pk, "type": org.type,
-                "employees": str(org.employees), "country": "DE",
-                "website": "https://acme.example", "signatory_name": "Grace Hopper",
+        return {"tier": tier.pk, "signatory_name": "Grace Hopper",
                 "signatory_title": "CEO", "signatory_email": "ceo@acme.example",
                 "billing_email": "ap@acme.example", "billing_address": "1 Main St",
                 "lf_silver_attested": "on", "agreement_accepted": "on", "step": "submit",
@@ -79,7 +78,8 @@ class TestApplying:
         UserFactory(email="staff@foundation.example", is_staff=True)
         client.force_login(admin)
         with django_capture_on_commit_callbacks(execute=True):
-            response = client.post("/membership/apply/", self.form(org, tiers["general"]))
+            response = client.post(f"/dashboard/{org.slug}/apply/",
+                                   self.form(org, tiers["general"]))
         assert response.status_code == 302
         application = Application.objects.get()
         assert application.status == Application.Status.APPROVED
@@ -92,9 +92,11 @@ class TestApplying:
     def test_company_cannot_join_as_associate(self, client, tiers):
         org, admin = OrganizationFactory.with_admin(type="company")
         client.force_login(admin)
-        response = client.post("/membership/apply/", self.form(org, tiers["associate"]))
-        assert "only for academic institution and nonprofit organizations" in \
-            response.content.decode()
+        response = client.post(f"/dashboard/{org.slug}/apply/",
+                               self.form(org, tiers["associate"]))
+        html = response.content.decode()
+        assert "only for academic institution and nonprofit organizations" in html
+        assert f"/dashboard/{org.slug}/edit/" in html  # where to change the type
         assert not Application.objects.exists()
 
     def test_lf_silver_attestation_is_required(self, client, tiers):
@@ -102,14 +104,15 @@ class TestApplying:
         client.force_login(admin)
         data = self.form(org, tiers["general"])
         del data["lf_silver_attested"]
-        response = client.post("/membership/apply/", data)
+        response = client.post(f"/dashboard/{org.slug}/apply/", data)
         assert "requires Linux Foundation Silver" in response.content.decode()
         assert not Application.objects.exists()
 
     def test_premier_needs_the_questionnaire(self, client, tiers):
         org, admin = OrganizationFactory.with_admin()
         client.force_login(admin)
-        response = client.post("/membership/apply/", self.form(org, tiers["premier"]))
+        response = client.post(f"/dashboard/{org.slug}/apply/",
+                               self.form(org, tiers["premier"]))
         assert "Required for Premier membership" in response.content.decode()
         assert not Application.objects.exists()
 
@@ -535,8 +538,7 @@ class TestOtherOrganizations:
         theirs = OrganizationFactory()
         client.force_login(me)
         form = TestApplying().form(theirs, tiers["general"])
-        response = client.post("/membership/apply/", form)
-        assert response.status_code == 200
-        assert "Select a valid choice" in response.content.decode()
+        response = client.post(f"/dashboard/{theirs.slug}/apply/", form)
+        assert response.status_code == 404
         assert not Application.objects.exists()
         assert Organization.objects.get(pk=theirs.pk).country == theirs.country

@@ -126,10 +126,10 @@ def test_signatory_address_comes_from_the_trusted_proxy(client, apply_for, setti
     assert application.signed_ip == "203.0.113.7"
 
 
-def test_apply_with_a_malformed_organization_is_a_form_error(client, tiers):
+def test_apply_with_a_malformed_tier_is_a_form_error(client, tiers):
     org, admin = OrganizationFactory.with_admin()
     client.force_login(admin)
-    response = client.post("/membership/apply/", {"organization": "abc", "step": "review"})
+    response = client.post(f"/dashboard/{org.slug}/apply/", {"tier": "abc", "step": "review"})
     assert response.status_code == 200
     assert not Application.objects.exists()
 
