@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
+from foundation import audit
 from foundation.admin_audit import AuditedModelAdmin
 from foundation.checklists.admin import ChecklistInline
 from foundation.transitions import DomainError
@@ -50,6 +51,14 @@ class UserAdmin(BaseUserAdmin, AuditedModelAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",),
                              "fields": ("email", "password1", "password2")}),)
+
+    def user_change_password(self, request, id, form_url=""):
+        """A password set by staff is audited as an event; the password itself never is."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            audit.record(self.get_object(request, id), actor=request.user,
+                         action="admin.password_change", note="Password changed by staff.")
+        return response
 
 
 class ReadOnlyInline(admin.TabularInline):

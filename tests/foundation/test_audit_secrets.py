@@ -52,6 +52,8 @@ def test_changing_a_password_in_the_admin_records_no_password(admin_client):
     user.refresh_from_db()
     assert user.check_password(SECRET)
     assert_secret_nowhere_in_the_log()
+    assert AuditEntry.objects.filter(action="admin.password_change",
+                                     object_id=str(user.pk)).exists()
 
 
 def test_ordinary_user_change_is_recorded_readably(admin_client):
