@@ -1,11 +1,19 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from members.api import router as members_api
+
 from . import health, media, views
+from .api import api
+
+# Programmes add their routers to the kernel's API here: the root URLconf may import them,
+# foundation.api may not.
+api.add_router("", members_api)
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("media/<path:path>", media.serve, name="media"),

@@ -1,8 +1,11 @@
 """The PyTorch Foundation's published membership programme, as demo data."""
 
+import json
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
+from django.conf import settings
 from django.utils import timezone
 
 from .models import AgreementVersion, Benefit, FeeBand, Organization, Testimonial, Tier
@@ -64,8 +67,11 @@ AGREEMENT = """Membership agreement (demo text)
 5. The Foundation may show the Member's name and logo on its website and materials.
 """
 
-FOUNDING = ["amd", "amazon-web-services-inc", "google-llc", "meta-platforms-inc",
-            "microsoft-corporation", "nvidia-corporation"]
+# The founding members: the landscape's slug and the name their published quote is under.
+FOUNDING = {"amd": "AMD", "amazon-web-services-inc": "AWS", "google-llc": "Google",
+            "meta-platforms-inc": "Meta", "microsoft-corporation": "Microsoft",
+            "nvidia-corporation": "NVIDIA"}
+FOUNDING_QUOTES = Path(settings.BASE_DIR) / "data" / "founding-members" / "quotes.json"
 CLASS_TO_TIER = {"Platinum": "premier", "Gold": "general", "Silver": "general",
                  "Associate": "associate"}
 
@@ -91,18 +97,31 @@ def seed_catalogue() -> dict[str, Tier]:
     return tiers
 
 
+def founding_quotes() -> dict[str, dict[str, str]]:
+    """Each founding member's published quote as a testimonial, by the name it is under,
+    attributed to the page that published it: that page names no person, only the member."""
+    data = json.loads(FOUNDING_QUOTES.read_text(encoding="utf-8"))
+    source = data["source"]
+    return {
+        q["organization"]: {"quote": q["quote"],
+                            "author": f"{q['organization']}, in “{source['title']}”, "
+                                      f"{source['url']}"}
+        for q in data["quotes"]
+    }
+
+
 def seed_memberships(tiers: dict[str, Tier], members: list[tuple[Organization, str]],
                      staff) -> int:
-    """Import the landscape's members; founding members marked, with a demo quote each."""
+    """Import the landscape's members; founding members marked, each with the quote it
+    published (a placeholder left by an older seed is replaced)."""
     today = timezone.localdate()
+    quotes = founding_quotes()
     for n, (org, lfx_class) in enumerate(members):
         if org.slug in FOUNDING:
             if not org.is_founding_member:
                 Organization.objects.filter(pk=org.pk).update(is_founding_member=True)
-            Testimonial.objects.get_or_create(organization=org, defaults={
-                "quote": f"Open collaboration on PyTorch is how {org.display_name} builds AI; "
-                         "the foundation gives that work a neutral home.",
-                "author": f"{org.display_name} (demo quote)"})
+            Testimonial.objects.update_or_create(organization=org,
+                                                 defaults=quotes[FOUNDING[org.slug]])
         # Terms started over the past year, so renewals and reminders are due in the demo.
         membership_import(organization=org, tier=tiers[CLASS_TO_TIER[lfx_class]],
                           starts_on=today - timedelta(days=(n * 37) % 360 + 1),

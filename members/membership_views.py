@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -27,27 +27,6 @@ def membership(request):
 
 def directory(request):
     return render(request, "members/directory.html", {"groups": selectors.directory()})
-
-
-def directory_json(request):
-    data = [
-        {
-            "tier": group["tier"].name,
-            "members": [
-                {
-                    "name": m.organization.display_name,
-                    "website": m.organization.website,
-                    "logo": request.build_absolute_uri(m.organization.logo.url)
-                    if m.organization.logo else None,
-                    "founding_member": m.organization.is_founding_member,
-                    "member_since": m.starts_on.isoformat() if m.starts_on else None,
-                }
-                for m in group["members"]
-            ],
-        }
-        for group in selectors.directory()
-    ]
-    return JsonResponse({"tiers": data})
 
 
 def _client_ip(request) -> str | None:

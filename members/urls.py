@@ -7,7 +7,6 @@ urlpatterns = [
     path("membership/apply/", membership_views.apply, name="membership_apply"),
     path("membership/sign/<str:token>/", membership_views.sign, name="membership_sign"),
     path("members/", membership_views.directory, name="member_directory"),
-    path("api/members.json", membership_views.directory_json, name="api_members"),
     path("dashboard/<slug:slug>/applications/<int:application_id>/resubmit/",
          membership_views.resubmit, name="application_resubmit"),
     path("dashboard/<slug:slug>/applications/<int:application_id>/<str:action>/",

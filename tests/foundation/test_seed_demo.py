@@ -22,6 +22,9 @@ def test_seed_demo_loads_the_landscape_members_and_a_second_run_changes_nothing(
     assert Organization.objects.get(slug="amd").legal_name == "Advanced Micro Devices (AMD)"
     assert Organization.objects.get(slug="carnegie-mellon-university").type == "academic"
     assert Organization.objects.exclude(logo="").count() == 45
+    founders = Organization.objects.filter(is_founding_member=True)
+    assert founders.count() == founders.filter(testimonial__isnull=False).count() == 6
+    assert not Organization.objects.filter(testimonial__author__icontains="demo quote").exists()
     staff = User.objects.get(email=STAFF_EMAIL)
     assert staff.is_staff and staff.emailaddress_set.get().verified
 
