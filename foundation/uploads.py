@@ -3,17 +3,26 @@
 Logos are shown to everyone on our own origin, so an upload is treated as hostile until
 proven to be a picture. Raster images are decoded with Pillow (their name and content type
 are ignored). SVGs are parsed with defusedxml, refused if they can run script or load
-anything from elsewhere, and re-serialized from the parsed tree. Forms call `clean_logo`
-and store the `ContentFile` it returns; `foundation.media.serve` adds a second line of
-defence when the file is served.
+anything from elsewhere, and re-serialized from the parsed tree. Forms call
+`charge_logo_upload` and `clean_logo`, and store the `ContentFile` it returns;
+`foundation.media.serve` adds a second line of defence when the file is served.
+
+Checking costs time, so it has a budget: a person may send a few logos a minute, an SVG is
+refused above 512 KB, and its tree above an element count and depth before anything walks it.
+Every scan of the text is linear (no regular expression backtracks over an unclosed comment),
+so the whole check stays well under a second; a wall-clock guard would only add a way for a
+busy server to refuse a good logo.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
+import math
 import re
 import struct
+import time
 import xml.etree.ElementTree as ET
 import zlib
 from typing import IO
@@ -21,11 +30,20 @@ from typing import IO
 import defusedxml.ElementTree as DET
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
+from django.db import transaction
 from PIL import Image, UnidentifiedImageError
 
-__all__ = ["UploadRejected", "clean_logo", "public_storage"]
+__all__ = [
+    "UploadRejected",
+    "charge_logo_upload",
+    "clean_logo",
+    "delete_after_commit",
+    "public_storage",
+]
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -37,6 +55,17 @@ RASTER_EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
 
 NOT_AN_IMAGE = "This file is not a PNG, JPEG, GIF or WebP image, nor an SVG."
 DAMAGED_IMAGE = "This image file is damaged or incomplete, so it could not be read."
+
+# An SVG's text is parsed into a tree, which costs far more than its bytes; the landscape's
+# logos are at most a few hundred elements, 7 deep, and mostly well under 512 KB.
+SVG_MAX_BYTES = 512 * 1024
+SVG_MAX_ELEMENTS = 20_000
+SVG_MAX_DEPTH = 100
+
+LOGO_UPLOADS_PER_MINUTE = 5
+# Uploads are counted per person in short slots; the slots summed reach back a full minute.
+_UPLOAD_SLOT_SECONDS = 5
+_UPLOAD_SLOTS = 60 // _UPLOAD_SLOT_SECONDS + 1
 
 # Elements that run script, embed documents or pull in HTML.
 _FORBIDDEN_ELEMENTS = {
@@ -71,16 +100,15 @@ _CSS_OTHER_LOADERS = re.compile(
 
 # The standard SVG DOCTYPE (public/system identifier, no internal subset) that Illustrator and
 # potrace still write. It declares nothing and is never fetched, so it is dropped before
-# parsing; every other DOCTYPE is refused by defusedxml.
-_QUOTED = r"""(?:"[^"]*"|'[^']*')"""
-_PROLOG = r"(?:\xef\xbb\xbf)?(?:\s|<\?(?:[^?]|\?(?!>))*\?>|<!--(?:[^-]|-(?!->))*-->)*"
+# parsing; every other DOCTYPE is refused by defusedxml. It is matched on a short slice only.
+_QUOTED = rb"""(?:"[^"]*"|'[^']*')"""
 _PLAIN_SVG_DOCTYPE = re.compile(
-    (
-        rf"\A(?P<prolog>{_PROLOG})"
-        rf"<!DOCTYPE\s+svg(?:\s+PUBLIC\s+{_QUOTED}\s+{_QUOTED}|\s+SYSTEM\s+{_QUOTED})?\s*>"
-    ).encode("latin-1"),
-    re.DOTALL,
+    rb"<!DOCTYPE\s+svg(?:\s+PUBLIC\s+" + _QUOTED + rb"\s+" + _QUOTED
+    + rb"|\s+SYSTEM\s+" + _QUOTED + rb")?\s*>"
 )
+_DOCTYPE_WINDOW = 1024
+_NOT_XML_SPACE = re.compile(rb"[^ \t\r\n]")
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 # Namespaces written back with their usual prefixes rather than ns1, ns2...
 _PREFERRED_PREFIXES = {
@@ -105,6 +133,37 @@ class UploadRejected(ValueError):
     """An upload that is not an acceptable logo; str() is a sentence to show in the form."""
 
 
+def charge_logo_upload(user: AbstractBaseUser) -> None:
+    """Count one logo upload by `user`, or raise UploadRejected past the minute's budget.
+
+    Called before the file is read, so refused uploads cost nothing to check. Counts live in
+    the shared cache, one key per person and 5-second slot, summed over the last minute. The
+    current slot's count comes from an atomic increment, which gives concurrent uploads (on
+    any server) distinct counts, so exactly the budget gets through; a refused upload takes
+    its count back.
+    """
+    slot = int(time.time()) // _UPLOAD_SLOT_SECONDS
+    keys = [f"logo-uploads:{user.pk}:{s}" for s in range(slot - _UPLOAD_SLOTS + 1, slot + 1)]
+    cache.add(keys[-1], 0, timeout=(_UPLOAD_SLOTS + 1) * _UPLOAD_SLOT_SECONDS)
+    count = cache.incr(keys[-1])
+    if count + sum(cache.get_many(keys[:-1]).values()) > LOGO_UPLOADS_PER_MINUTE:
+        with contextlib.suppress(ValueError):  # The slot expired meanwhile: nothing to return.
+            cache.decr(keys[-1])
+        raise UploadRejected(
+            f"You have uploaded {LOGO_UPLOADS_PER_MINUTE} logos in the last minute; "
+            "wait a minute and try again."
+        )
+
+
+def delete_after_commit(storage: Storage, name: str) -> None:
+    """Delete a file the database stops naming, once that is committed, never before.
+
+    On rollback the row still names the old file, so it must still be there. A failed delete
+    only leaves an unused file behind, so it is logged, not raised after the commit.
+    """
+    transaction.on_commit(functools.partial(storage.delete, name), robust=True)
+
+
 def clean_logo(upload: IO[bytes]) -> ContentFile[bytes]:
     """Check an uploaded logo and return a safe copy to store, or raise UploadRejected.
 
@@ -121,17 +180,19 @@ def clean_logo(upload: IO[bytes]) -> ContentFile[bytes]:
 def _read_limited(upload: IO[bytes]) -> bytes:
     """Read the whole upload, but never more than the limit plus one byte."""
     limit: int = settings.LOGO_MAX_BYTES
-    too_big = f"This file is larger than {_megabytes(limit)}; logos can be at most that size."
     size = getattr(upload, "size", None)
     if isinstance(size, int) and size > limit:
-        raise UploadRejected(too_big)
+        _rewind(upload)
+        head = upload.read(64)
+        _rewind(upload)
+        raise UploadRejected(_too_big(head if isinstance(head, bytes) else b"", size))
     _rewind(upload)
     data = upload.read(limit + 1)
     _rewind(upload)  # Leave the file readable for whoever comes next (e.g. a later validator).
     if not isinstance(data, bytes):
         raise UploadRejected(NOT_AN_IMAGE)
     if len(data) > limit:
-        raise UploadRejected(too_big)
+        raise UploadRejected(_too_big(data, len(data)))
     if not data.strip():
         raise UploadRejected("This file is empty.")
     return data
@@ -142,8 +203,26 @@ def _rewind(upload: IO[bytes]) -> None:
         upload.seek(0)
 
 
-def _megabytes(n: int) -> str:
-    return f"{n / (1024 * 1024):g} MB"
+def _too_big(head: bytes, size: int) -> str:
+    """The message for a file over the raster limit, naming the SVG limit if it is text."""
+    if head.lstrip(_UTF8_BOM + b" \t\r\n").startswith(b"<"):  # No raster format starts so.
+        return _svg_too_big(size)
+    limit: int = settings.LOGO_MAX_BYTES
+    return f"This file is larger than {_size(limit)}; logos can be at most that size."
+
+
+def _svg_too_big(size: int) -> str:
+    return (
+        f"SVG logos can be at most {_size(SVG_MAX_BYTES)}; this one is {_size(size)}. "
+        "Simplify it or upload a PNG instead."
+    )
+
+
+def _size(n: int) -> str:
+    """512 KB, 1.2 MB: kilobytes rounded up, so a file just over a limit never reads as at it."""
+    if n < 1024 * 1024:
+        return f"{math.ceil(n / 1024)} KB"
+    return f"{round(n / (1024 * 1024), 1):g} MB"
 
 
 def _clean_raster(data: bytes) -> ContentFile[bytes] | None:
@@ -219,13 +298,69 @@ def _drop_corrupt_png_metadata(data: bytes) -> bytes:
     return b"".join(kept) if dropped else data
 
 
+def _drop_plain_doctype(data: bytes) -> bytes:
+    """Remove the standard SVG DOCTYPE if it follows only the prolog's comments and PIs.
+
+    The prolog is skipped with find(), so an unclosed comment costs one linear scan.
+    """
+    pos = len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0
+    while token := _NOT_XML_SPACE.search(data, pos):
+        pos = token.start()
+        if data.startswith(b"<?", pos):
+            end, closer = data.find(b"?>", pos + 2), b"?>"
+        elif data.startswith(b"<!--", pos):
+            end, closer = data.find(b"-->", pos + 4), b"-->"
+        else:
+            match = _PLAIN_SVG_DOCTYPE.match(data[pos : pos + _DOCTYPE_WINDOW])
+            return data[:pos] + data[pos + match.end() :] if match else data
+        if end < 0:
+            return data  # Unclosed: the parser will say so.
+        pos = end + len(closer)
+    return data
+
+
+class _BoundedTreeBuilder(ET.TreeBuilder):
+    """Builds the tree, but stops at the first element past the count or depth limit, so a
+    small file cannot build a tree too big to hold or too deep to walk."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._count = 0
+        self._depth = 0
+
+    def start(self, tag: str, attrs: dict[str, str], /) -> ET.Element:
+        self._count += 1
+        self._depth += 1
+        if self._count > SVG_MAX_ELEMENTS:
+            raise UploadRejected(
+                f"This SVG has more than {SVG_MAX_ELEMENTS:,} elements; logos can have at "
+                "most that many. Simplify it or upload a PNG instead."
+            )
+        if self._depth > SVG_MAX_DEPTH:
+            raise UploadRejected(
+                f"This SVG nests elements more than {SVG_MAX_DEPTH} deep; logos can nest at "
+                "most that deep."
+            )
+        return super().start(tag, attrs)
+
+    def end(self, tag: str, /) -> ET.Element:
+        self._depth -= 1
+        return super().end(tag)
+
+
 def _clean_svg(data: bytes) -> ContentFile[bytes]:
     """Parse data as SVG, refuse anything active or external, and re-serialize it."""
-    match = _PLAIN_SVG_DOCTYPE.match(data)
-    if match:
-        data = match.group("prolog") + data[match.end() :]
+    if len(data) > SVG_MAX_BYTES:
+        raise UploadRejected(_svg_too_big(len(data)))
+    data = _drop_plain_doctype(data)
+    parser = DET.XMLParser(
+        target=_BoundedTreeBuilder(), forbid_dtd=True, forbid_entities=True, forbid_external=True
+    )
     try:
-        root = DET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        parser.feed(data)
+        root = parser.close()
+    except UploadRejected:
+        raise
     except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden) as exc:
         raise UploadRejected(
             "This SVG declares a DOCTYPE or XML entities, which are not allowed in logos."
@@ -273,7 +408,9 @@ def _check_element(element: ET.Element) -> None:
     for name, value in element.attrib.items():
         _check_attribute(local, name, value)
     if local.lower() == "style":
-        _check_css("".join(element.itertext()))
+        if len(element):  # Its text is then spread over its children: no logo does that.
+            raise _refuse("elements inside a <style> element")
+        _check_css(element.text or "")
 
 
 def _check_attribute(element: str, name: str, value: str) -> None:
@@ -373,8 +510,5 @@ def _serialize(root: ET.Element) -> bytes:
         element.attrib = {qualify(k, element=False): v for k, v in element.attrib.items()}
     declarations = {f"xmlns:{p}": uri for uri, p in prefixes.items() if p != "xml"}
     root.attrib = {"xmlns": SVG_NS, **declarations, **root.attrib}
-    try:
-        body = ET.tostring(root, encoding="unicode")
-    except RecursionError as exc:
-        raise UploadRejected("This SVG is nested too deeply to be checked.") from exc
+    body = ET.tostring(root, encoding="unicode")  # Recursive, but SVG_MAX_DEPTH keeps it shallow.
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode("utf-8")

@@ -89,15 +89,11 @@ class OrganizationRoleInline(ReadOnlyInline):
 
 
 class OrganizationAdminForm(OrganizationForm):
-    """The dashboard's form, so a logo from staff is checked and sanitized the same way."""
+    """The dashboard's form, so a logo from staff is checked, sanitized, counted against the
+    uploader's budget and removed ("Clear") the same way."""
 
     class Meta(OrganizationForm.Meta):
         fields = "__all__"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # No "Clear" box: as on the dashboard, a logo is replaced, never removed.
-        self.fields["logo"].widget = forms.FileInput(attrs={"accept": "image/*,.svg"})
 
 
 class PersonRolesForm(forms.Form):
@@ -127,6 +123,16 @@ class OrganizationAdmin(AuditedModelAdmin):
     form = OrganizationAdminForm
     inlines = [OrganizationRoleInline]
     change_form_template = "admin/members/organization/change_form.html"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """The form, bound to the person uploading: the admin builds it without arguments."""
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+
+        class UploaderForm(form_class):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, user=request.user, **kwargs)
+
+        return UploaderForm
 
     def save_model(self, request, obj, form, change):
         """An edit goes through the service, which also delivers a new logo's benefit."""

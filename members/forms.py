@@ -1,9 +1,9 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from foundation.uploads import UploadRejected, clean_logo
+from foundation.uploads import UploadRejected, charge_logo_upload, clean_logo
 
-from .models import Organization, Role, Tier
+from .models import Organization, Role, Tier, User
 
 
 class OrganizationForm(forms.ModelForm):
@@ -16,9 +16,15 @@ class OrganizationForm(forms.ModelForm):
 
     logo = forms.FileField(
         required=False,
-        help_text="PNG, JPEG, GIF, WebP (up to 2 MB and 4000×4000 px) or SVG.",
+        help_text="PNG, JPEG, GIF, WebP (up to 2 MB and 4000×4000 px) or SVG (up to 512 KB).",
         widget=forms.ClearableFileInput(attrs={"accept": "image/*,.svg"}),
     )
+
+    def __init__(self, *args, user: User, **kwargs):
+        """`user` is the person uploading, whose logo uploads are counted: required, so no
+        page can forget to count them."""
+        super().__init__(*args, **kwargs)
+        self.user = user
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
@@ -28,10 +34,14 @@ class OrganizationForm(forms.ModelForm):
         return slug
 
     def clean_logo(self):
+        """A checked copy of a new logo; False when "Clear" removes the current one; else None."""
         upload = self.cleaned_data.get("logo")
+        if upload is False:
+            return False if self.initial.get("logo") else None
         if not upload or upload == self.initial.get("logo"):
             return None
         try:
+            charge_logo_upload(self.user)
             return clean_logo(upload)
         except UploadRejected as exc:
             raise ValidationError(str(exc), code="invalid_logo") from exc

@@ -24,7 +24,7 @@ def dashboard(request):
 
 @login_required
 def organization_create(request):
-    form = OrganizationForm(request.POST or None, request.FILES or None)
+    form = OrganizationForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         logo = data.pop("logo")
@@ -71,7 +71,8 @@ def organization_detail(request, slug):
 @login_required
 def organization_edit(request, slug):
     org = selectors.organization_for(request.user, slug, admin=True)
-    form = OrganizationForm(request.POST or None, request.FILES or None, instance=org)
+    form = OrganizationForm(request.POST or None, request.FILES or None, instance=org,
+                            user=request.user)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "logo"}
         services.organization_update(

@@ -1,6 +1,7 @@
 """Every write about organizations, people and roles."""
 
 from collections.abc import Iterable
+from typing import Literal
 
 from django.core import signing
 from django.core.files.base import File
@@ -11,6 +12,7 @@ from django.utils.text import slugify
 
 from foundation import audit, emails
 from foundation.transitions import DomainError, ensure_transition
+from foundation.uploads import delete_after_commit
 from members.models import (
     INVITATION_LIFETIME,
     Invitation,
@@ -78,30 +80,38 @@ def organization_update(
     type: str | None = None,
     employees: int | None = None,
     is_founding_member: bool | None = None,
-    logo: File | None = None,
+    logo: File | Literal[False] | None = None,
 ) -> Organization:
-    """Change the facts given (None leaves one as it is) and audit what changed."""
+    """Change the facts given (None leaves one as it is) and audit what changed. A new logo
+    replaces the old one and False removes it; the old file is deleted once this commits."""
     given = {"legal_name": legal_name, "display_name": display_name, "slug": slug,
              "website": website, "country": country, "type": type, "employees": employees,
              "is_founding_member": is_founding_member}
     facts = {name: value for name, value in given.items() if value is not None}
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     old = {name: str(getattr(org, name)) for name in facts}
+    old_logo = org.logo.name
     for name, value in facts.items():
         setattr(org, name, value)
+    if logo is False:
+        org.logo = ""
     org.save()
-    if logo is not None:
+    if isinstance(logo, File):
         org.logo.save(logo.name or "logo", logo, save=True)
+    logo_changed = org.logo.name != old_logo
+    if old_logo and logo_changed:
+        delete_after_commit(org.logo.storage, old_logo)
     new = {name: str(value) for name, value in facts.items()}
-    changed = {k for k in new if old[k] != new[k]} | ({"logo"} if logo is not None else set())
-    if logo is not None:
+    changed = {k for k in new if old[k] != new[k]} | ({"logo"} if logo_changed else set())
+    if isinstance(logo, File):
         from .memberships import organization_logo_changed
 
         organization_logo_changed(organization=org)
     if changed:
         audit.record(
             org, actor=actor, action="organization.update",
-            old={k: old.get(k) for k in changed}, new={k: new.get(k, "new logo") for k in changed},
+            old={k: old.get(k) for k in changed},
+            new={k: new.get(k, "removed" if logo is False else "new logo") for k in changed},
         )
     if "type" in changed:
         from .eligibility import organization_type_changed

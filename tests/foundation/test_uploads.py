@@ -2,7 +2,9 @@
 
 import io
 import struct
+import time
 import zlib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import defusedxml.ElementTree as DET
@@ -10,7 +12,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from foundation.uploads import NOT_AN_IMAGE, UploadRejected, clean_logo
+from foundation import uploads
+from foundation.uploads import NOT_AN_IMAGE, UploadRejected, charge_logo_upload, clean_logo
+from tests.concurrency import at_once
+from tests.members.factories import UserFactory
 
 LOGO_DIR = Path(__file__).resolve().parents[2] / "data" / "pytorch-landscape" / "hosted_logos"
 LOGOS = sorted(path.name for path in LOGO_DIR.iterdir())
@@ -18,6 +23,15 @@ LOGOS = sorted(path.name for path in LOGO_DIR.iterdir())
 REFUSED_LOGOS = {
     "iit.png": "4000",  # 8053 × 1733 pixels.
     "test": "empty",  # A one-byte placeholder (a newline), not a logo.
+    # SVGs over 512 KB, mostly a raster image wrapped in SVG: a PNG of them is the logo to send.
+    "DGL.svg": "this one is 1 MB",
+    "GPyTorch.svg": "this one is 1.1 MB",
+    "GaNDLF.svg": "this one is 619 KB",
+    "huawei.svg": "this one is 1.6 MB",
+    "instituto_tecnologico_de_la_piedad.svg": "this one is 893 KB",
+    "kubetorch.svg": "this one is 562 KB",
+    "miles.svg": "this one is 703 KB",
+    "sgl_logo.svg": "this one is 612 KB",
 }
 SVG_TAG = "{http://www.w3.org/2000/svg}svg"
 
@@ -239,9 +253,36 @@ def test_allowed_raster_formats(fmt, mode, name):
     assert cleaned.name == name
 
 
-def test_oversized_file_is_refused():
-    content = svg("<rect/>" + " " * (2 * 1024 * 1024))
-    assert "larger than 2 MB" in rejection(content)
+def test_oversized_raster_file_is_refused():
+    content = png() + b"\0" * (2 * 1024 * 1024)
+    assert "larger than 2 MB" in rejection(content, "logo.png")
+
+
+def test_svg_over_512_kb_is_refused_before_parsing(monkeypatch):
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(uploads.DET, "XMLParser", no_parsing)
+    content = svg("<rect/>" + " " * (512 * 1024))
+    assert rejection(content) == (
+        "SVG logos can be at most 512 KB; this one is 513 KB. Simplify it or upload a PNG instead."
+    )
+    content = svg("<rect/>" + " " * int(1.2 * 1024 * 1024))
+    assert rejection(content) == (
+        "SVG logos can be at most 512 KB; this one is 1.2 MB. Simplify it or upload a PNG instead."
+    )
+    # Over the raster limit too: the message still names the SVG limit.
+    content = b"\n" + svg("<rect/>" + " " * (3 * 1024 * 1024))
+    assert rejection(content) == (
+        "SVG logos can be at most 512 KB; this one is 3 MB. Simplify it or upload a PNG instead."
+    )
+
+
+def test_svg_of_exactly_512_kb_is_accepted():
+    body = "<rect/>"
+    content = svg(body + " " * (512 * 1024 - len(svg(body))))
+    assert len(content) == 512 * 1024
+    assert clean_logo(upload(content)).name == "logo.svg"
 
 
 def test_oversized_stream_without_size_is_refused():
@@ -276,3 +317,137 @@ def test_truncated_image_is_refused():
 def test_empty_file_is_refused(content):
     assert rejection(content) == "This file is empty."
 
+
+
+# -- Bounded in time and memory --------------------------------------------------------------
+
+KB = 1024
+PATHOLOGICAL_SVGS = {
+    # The prolog before a DOCTYPE, once scanned by a backtracking regular expression.
+    "unclosed comment before the root": (
+        b"<!--" + b"a" * (500 * KB) + svg("<rect/>"), "not well-formed XML"),
+    "unclosed comment of dashes": (b"<!--" + b"-a" * (250 * KB), NOT_AN_IMAGE),
+    "unclosed processing instruction": (b"<?xml " + b"?" * (500 * KB), NOT_AN_IMAGE),
+    "many comments, then the standard DOCTYPE": (
+        b"<!-- c -->\n" * (40 * KB)
+        + b'<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/'
+        b'DTD/svg11.dtd">' + svg("<rect/>"), None),
+    "DOCTYPE with an unclosed identifier": (
+        b'<!DOCTYPE svg PUBLIC "' + b"a" * (500 * KB) + svg("<rect/>"), "not well-formed XML"),
+    "DOCTYPE followed by spaces": (b"<!DOCTYPE svg" + b" " * (500 * KB), NOT_AN_IMAGE),
+    # Entities, which defusedxml refuses before expanding any.
+    "billion laughs": (
+        b'<!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa">'
+        + b"".join(b'<!ENTITY %c "%s">' % (98 + i, b"&%c;" % (97 + i) * 10) for i in range(9))
+        + b"]>" + svg("<text>&j;</text>"), "DOCTYPE or XML entities"),
+    "quadratic blowup": (
+        b'<!DOCTYPE svg [<!ENTITY a "' + b"a" * (100 * KB) + b'">]>'
+        + svg("<text>" + "&a;" * 100 * KB + "</text>"), "DOCTYPE or XML entities"),
+    # The tree: too many elements, too deep, or CSS spread over nested <style> elements.
+    "many elements": (svg("<g/>" * (120 * KB)), "more than 20,000 elements"),
+    "deeply nested elements": (svg("<g>" * (60 * KB) + "</g>" * (60 * KB)), "more than 100 deep"),
+    "nested style elements": (
+        svg("<style>" * 99 + "a{}" * (150 * KB) + "</style>" * 99), "elements inside a <style>"),
+    "many attributes": (svg("<rect " + " ".join(f'a{i}="1"' for i in range(40_000)) + "/>"), None),
+    "many namespaces": (
+        svg("<rect " + " ".join(f'xmlns:n{i}="urn:{i}" n{i}:a="1"' for i in range(10_000))
+            + "/>"), None),
+    # Each regular expression of the CSS and URL checks, on a huge value.
+    "huge attribute value": (svg(f'<rect fill="{"u" * 500 * KB}"/>'), None),
+    "huge attribute of url": (svg(f'<rect fill="{"url " * 120 * KB}"/>'), None),
+    "javascript: behind tabs": (
+        svg(f'<a href="java{"&#9;" * 100 * KB}script:x"/>'), "javascript: URL"),
+    "unclosed CSS comment": (svg("<style>/*" + "a" * 500 * KB + "</style>"), None),
+    "unclosed CSS comment in an attribute": (svg(f'<rect style="/*{"a" * 500 * KB}"/>'), None),
+    "many CSS comment openers": (svg("<style>" + "/*" * 250 * KB + "</style>"), None),
+    "url followed by spaces": (
+        svg("<style>a{fill:url" + " " * 500 * KB + "(http://x)}</style>"), "url(http://x"),
+    "many url(#id)": (svg("<style>" + "a{fill:url(#g)}" * 30 * KB + "</style>"), None),
+    "many CSS escapes": (svg("<style>" + "\\" * 500 * KB + "</style>"), None),
+    "expression followed by spaces": (
+        svg("<style>" + "expression " * 45 * KB + "</style>"), None),
+}
+
+
+@pytest.mark.parametrize(("content", "expected"), PATHOLOGICAL_SVGS.values(),
+                         ids=PATHOLOGICAL_SVGS.keys())
+def test_pathological_svg_is_refused_or_sanitized_quickly(content, expected):
+    """A generous bound that catches blow-ups (backtracking, quadratic walks), not a speed
+    figure: each of these takes a fraction of a second. It counts this process's CPU time,
+    so a busy machine does not fail it."""
+    assert len(content) <= uploads.SVG_MAX_BYTES
+    started = time.process_time()
+    if expected is None:
+        assert DET.fromstring(clean_logo(upload(content)).read()).tag == SVG_TAG
+    else:
+        assert expected in rejection(content)
+    assert time.process_time() - started < 2
+
+
+def test_nesting_and_element_limits_let_real_logos_through():
+    assert clean_logo(upload(svg("<g>" * 99 + "</g>" * 99))).name == "logo.svg"
+    assert clean_logo(upload(svg("<g/>" * 19_999))).name == "logo.svg"
+    assert "more than 100 deep" in rejection(svg("<g>" * 100 + "</g>" * 100))
+    assert "more than 20,000 elements" in rejection(svg("<g/>" * 20_000))
+
+
+def test_style_with_elements_inside_is_refused():
+    """Browsers read a <style>'s text across its children; we check only text we can see."""
+    message = rejection(svg("<style><g>a{fill:url(</g>http://x)}</style>"))
+    assert "elements inside a <style> element" in message
+
+
+# -- Upload budget -------------------------------------------------------------------------
+
+BUDGET_MESSAGE = "You have uploaded 5 logos in the last minute; wait a minute and try again."
+
+
+@pytest.mark.django_db
+def test_sixth_upload_in_a_minute_is_refused_until_the_minute_has_passed(time_machine):
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    time_machine.move_to(start, tick=False)
+    person, other = UserFactory(), UserFactory()
+    for _ in range(5):
+        charge_logo_upload(person)
+    with pytest.raises(UploadRejected, match=BUDGET_MESSAGE):
+        charge_logo_upload(person)
+    charge_logo_upload(other)  # Each person has their own budget.
+    time_machine.move_to(start + timedelta(seconds=59), tick=False)
+    with pytest.raises(UploadRejected):
+        charge_logo_upload(person)
+    time_machine.move_to(start + timedelta(seconds=65), tick=False)
+    charge_logo_upload(person)
+
+
+@pytest.mark.django_db
+def test_refused_uploads_do_not_use_the_budget(time_machine):
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    time_machine.move_to(start, tick=False)
+    person = UserFactory()
+    for _ in range(4):
+        charge_logo_upload(person)
+    time_machine.move_to(start + timedelta(seconds=30), tick=False)
+    charge_logo_upload(person)
+    for _ in range(3):
+        with pytest.raises(UploadRejected):
+            charge_logo_upload(person)
+    # The first four leave the minute; the fifth and nothing refused since still count.
+    time_machine.move_to(start + timedelta(seconds=65), tick=False)
+    for _ in range(4):
+        charge_logo_upload(person)
+    with pytest.raises(UploadRejected):
+        charge_logo_upload(person)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_uploads_get_at_most_the_budget():
+    person = UserFactory()
+
+    def attempt():
+        try:
+            charge_logo_upload(person)
+        except UploadRejected:
+            return False
+        return True
+
+    assert sum(at_once(*[attempt] * 12)) == 5
