@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "ninja",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "foundation",
     "foundation.billing",
     "foundation.checklists",
@@ -60,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "foundation.staff_mfa.StaffSecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "foundation.urls"
@@ -147,14 +149,19 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
-# Sign-up says plainly that an address is taken, rather than pretending to succeed.
-ACCOUNT_PREVENT_ENUMERATION = False
+# Sign-up and password reset answer alike for known and unknown addresses, so nobody learns who
+# has an account; the address's owner gets an e-mail saying what happened instead.
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{FOUNDATION_NAME}] "
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
+# A second factor: an authenticator app (with recovery codes) or a security key. Staff cannot
+# open the admin without one (foundation.staff_mfa); members may turn it on.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = FOUNDATION_NAME
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -1,8 +1,12 @@
 import hashlib
+from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 
 from foundation import emails
+from members.membership_views import _client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -10,6 +14,11 @@ class AccountAdapter(DefaultAccountAdapter):
     they are stored, sent after commit and never sent twice."""
 
     def send_mail(self, template_prefix, email, context):
+        """allauth's templates greet from `current_site`; without django.contrib.sites that is
+        the request's host, so it comes from our settings instead, in every message."""
+        site = SimpleNamespace(name=settings.FOUNDATION_NAME,
+                               domain=urlsplit(settings.SITE_URL).netloc)
+        context = {"request": self.request, "email": email, "current_site": site, **context}
         message = self.render_mail(template_prefix, email, context)
         html = ""
         for content, mimetype in getattr(message, "alternatives", []):
@@ -25,3 +34,9 @@ class AccountAdapter(DefaultAccountAdapter):
             text=message.body,
             html=html,
         )
+
+    def get_client_ip(self, request):
+        """Rate limits count the visitor, by the rule that records a signatory's address:
+        behind our proxy every visitor would otherwise share the proxy's address, and one
+        person's failed logins would lock everyone out."""
+        return _client_ip(request) or super().get_client_ip(request)

@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from tests.members.factories import OrganizationFactory, UserFactory
+from tests.mfa import activate_totp
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made there
 # (fixtures, assertions) are still synchronous.
@@ -21,6 +22,13 @@ def _clean_cache():
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def admin_user(admin_user):
+    """pytest-django's superuser, with the authenticator app the admin asks staff for."""
+    activate_totp(admin_user)
+    return admin_user
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from tests.billing.webhooks import URL as WEBHOOK_PATH
 from tests.billing.webhooks import WEBHOOK_SECRET, invoice_event, signature
 from tests.mail import link_in
 from tests.members.factories import PASSWORD, OrganizationFactory, UserFactory
+from tests.mfa import totp_code
 
 pytestmark = [pytest.mark.e2e]
 
@@ -60,12 +61,16 @@ def log_in(page: Page, base: str, email: str) -> None:
 
 
 def admin_log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/admin/login/")
-    page.locator('input[name="username"]').fill(email)
+    """Staff open the admin: the portal's login, then the code their authenticator app shows."""
+    page.goto(f"{base}/admin/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    page.locator('input[name="login"]').fill(email)
     page.locator('input[name="password"]').fill(PASSWORD)
-    page.locator('input[type="submit"]').click()
+    page.locator('form:has(input[name="password"]) button[type="submit"]').click()
+    page.locator('input[name="code"]').fill(totp_code())
+    page.get_by_role("button", name="Log in", exact=True).click()
     expect(page.locator("#site-name")).to_be_visible()
-    expect(page).not_to_have_url(re.compile(r"/admin/login/"))
+    expect(page).to_have_url(f"{base}/admin/")
 
 
 def fill_application(page: Page, tier: Tier, *, questionnaire: bool = False) -> None:

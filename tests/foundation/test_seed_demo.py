@@ -1,7 +1,8 @@
 import pytest
+from allauth.mfa.models import Authenticator
 from django.core.management import call_command
 
-from foundation.demo_accounts import STAFF_EMAIL
+from foundation.demo_accounts import STAFF_EMAIL, STAFF_PASSWORD, STAFF_TOTP_SECRET
 from members.models import Organization, OrganizationRole, User
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +31,32 @@ def test_seed_demo_loads_the_landscape_members_and_a_second_run_changes_nothing(
 
 
 def test_seed_demo_prints_the_demo_logins(capsys):
-    from foundation.demo_accounts import STAFF_PASSWORD
-
     call_command("seed_demo")
     out = capsys.readouterr().out
     assert STAFF_EMAIL in out and STAFF_PASSWORD in out and "/admin/" in out
+    assert STAFF_TOTP_SECRET in out
+    assert (f"otpauth://totp/staff%40example.org?secret={STAFF_TOTP_SECRET}&issuer=PyTorch%20"
+            "Foundation") in out
+    assert "demo_totp_code" in out
+
+
+def test_the_demo_staff_log_in_with_the_printed_code_and_open_the_admin(client, capsys):
+    call_command("seed_demo")
+    staff = User.objects.get(email=STAFF_EMAIL)
+    assert Authenticator.objects.filter(user=staff, type=Authenticator.Type.TOTP).count() == 1
+    capsys.readouterr()
+    response = client.post("/accounts/login/?next=/admin/",
+                            {"login": STAFF_EMAIL, "password": STAFF_PASSWORD})
+    assert response["Location"] == "/accounts/2fa/authenticate/"
+    call_command("demo_totp_code")
+    code = capsys.readouterr().out.strip()
+    assert client.post("/accounts/2fa/authenticate/", {"code": code})["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_seed_demo_leaves_an_authenticator_the_staff_set_up_themselves():
+    call_command("seed_demo")
+    staff = User.objects.get(email=STAFF_EMAIL)
+    Authenticator.objects.filter(user=staff).update(data={"secret": "OWNSECRETOWNSECRET234567"})
+    call_command("seed_demo")
+    assert Authenticator.objects.get(user=staff).data == {"secret": "OWNSECRETOWNSECRET234567"}

@@ -2,6 +2,7 @@ import factory
 from allauth.account.models import EmailAddress
 
 from members.models import Organization, OrganizationRole, Role, User
+from tests.mfa import activate_totp
 
 PASSWORD = "correct horse battery staple"
 
@@ -21,6 +22,13 @@ class UserFactory(factory.django.DjangoModelFactory):
         """Accounts are verified unless a test asks for `verified=False`."""
         if create and extracted is not False:
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+    @factory.post_generation
+    def second_factor(self, create, extracted, **kwargs):
+        """Staff get the authenticator app the admin asks them for (tests.mfa's secret),
+        unless a test asks for `second_factor=False`."""
+        if create and self.is_staff and extracted is not False:
+            activate_totp(self)
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):

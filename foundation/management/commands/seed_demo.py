@@ -16,6 +16,10 @@ class Command(BaseCommand):
             f"Demo data ready: {len(organizations)} organizations.\n"
             f"  Staff (admin at /admin/): {demo_accounts.STAFF_EMAIL} / "
             f"{demo_accounts.STAFF_PASSWORD}\n"
+            f"    then the code from an authenticator app holding the key "
+            f"{demo_accounts.STAFF_TOTP_SECRET}\n"
+            f"    ({demo_accounts.staff_totp_url(users['staff'])}),\n"
+            f"    or from `manage.py demo_totp_code`\n"
             f"  Organization admin: {demo_accounts.MEMBER_EMAIL} / "
             f"{demo_accounts.MEMBER_PASSWORD}"
         ))
