@@ -34,6 +34,10 @@ app.conf.beat_schedule = {
         "task": "members.tasks.lapse_memberships",
         "schedule": crontab(hour=5, minute=30),
     },
+    "membership-end-left": {
+        "task": "members.tasks.end_left_memberships",
+        "schedule": crontab(hour=0, minute=30),
+    },
     "board-review-reminders": {
         "task": "members.tasks.send_review_reminders",
         "schedule": crontab(hour=7, minute=0),

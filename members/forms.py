@@ -126,9 +126,22 @@ class ApplicationForm(forms.Form):
 
 
 class SignatureForm(forms.Form):
+    """The signatory accepts, typing their name, or declines, with a reason if they wish.
+    `action` is the button pressed; a post that names none accepts, as the page's first
+    button does."""
+
+    action = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")],
+                               required=False)
     name = forms.CharField(label="Your full name", max_length=200, required=False)
     reason = forms.CharField(label="Why are you declining?", required=False,
                              widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self):
+        data = super().clean()
+        data["action"] = data.get("action") or "accept"
+        if data["action"] == "accept" and not data.get("name"):
+            self.add_error("name", "Type your full name to sign.")
+        return data
 
 
 class ResubmitForm(forms.Form):

@@ -7,11 +7,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from foundation.audit import long_date
 from foundation.transitions import DomainError
 
-from . import selectors
+from . import selectors, statuses
 from .forms import ApplicationForm, ProvideForm, ResubmitForm, SignatureForm
 from .models import Application, Membership, Organization, Role, Tier
 from .services import applications, memberships
@@ -93,35 +94,29 @@ def current_agreement_or_none():
 
 
 def sign(request, token):
-    """The signatory's page: no account needed, the signed link is the credential."""
+    """The signatory's page: no account needed, the signed link is the credential. A link
+    that cannot be used says why; a mistake in the form (no name typed) comes back beside
+    its field, so the signatory can correct it."""
     try:
         application = applications.application_from_token(token)
+        applications.ensure_unsigned(application)
     except DomainError as exc:
         return render(request, "members/sign.html", {"error": str(exc)}, status=400)
     form = SignatureForm(request.POST or None)
-    error = ""
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            if request.POST.get("action") == "decline":
-                applications.signature_decline(token=token, reason=form.cleaned_data["reason"],
+            if data["action"] == "decline":
+                applications.signature_decline(token=token, reason=data["reason"],
                                                ip=_client_ip(request))
-                done = "declined"
             else:
-                applications.signature_accept(token=token, name=form.cleaned_data["name"],
+                applications.signature_accept(token=token, name=data["name"],
                                               ip=_client_ip(request))
-                done = "accepted"
-        except DomainError as exc:
-            error = str(exc)
-        else:
-            return render(request, "members/sign.html",
-                          {"application": application, "done": done})
-    elif application.signed_at or application.status == Application.Status.DECLINED:
-        error = "This signature link has been used already."
-    elif not application.is_open:
-        error = "This application is closed; there is nothing to sign."
-    return render(request, "members/sign.html",
-                  {"application": application, "form": form, "error": error},
-                  status=400 if error else 200)
+        except DomainError as exc:  # used or replaced since the page was shown
+            return render(request, "members/sign.html", {"error": str(exc)}, status=400)
+        done = "declined" if data["action"] == "decline" else "accepted"
+        return render(request, "members/sign.html", {"application": application, "done": done})
+    return render(request, "members/sign.html", {"application": application, "form": form})
 
 
 @login_required
@@ -153,22 +148,70 @@ def _own_application(request, slug, application_id) -> Application:
 @login_required
 @require_POST
 def application_action(request, slug, application_id, action):
-    """The applicant sends the signatory a fresh link, or withdraws the application."""
+    """The applicant sends the signatory a fresh link, which retires the earlier ones."""
     application = _own_application(request, slug, application_id)
-    services = {"resend-signature": (applications.signature_resend,
-                                     "We have e-mailed the signatory a fresh link."),
-                "withdraw": (applications.application_withdraw,
-                             "The application is withdrawn.")}
-    if action not in services:
+    if action != "resend-signature":
         raise Http404("No such action.")
-    service, done = services[action]
     try:
-        service(application_id=application.pk, actor=request.user)
+        applications.signature_resend(application_id=application.pk, actor=request.user)
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, done)
+        messages.success(request, "We have e-mailed the signatory a fresh link; the earlier "
+                                  "ones no longer work.")
     return redirect(application.organization)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def application_withdraw(request, slug, application_id):
+    """GET says what withdrawing this application changes (an invoice voided, the board's
+    approval lost); POST withdraws it."""
+    application = _own_application(request, slug, application_id)
+    if request.method == "POST":
+        try:
+            applications.application_withdraw(application_id=application.pk,
+                                              actor=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "The application is withdrawn.")
+        return redirect(application.organization)
+    if not application.is_open:
+        messages.info(request, "This application is closed already; there is nothing to "
+                               "withdraw.")
+        return redirect(application.organization)
+    return render(request, "members/withdraw_confirm.html", {
+        "organization": application.organization, "application": application,
+        "consequences": statuses.withdrawal_consequences(application)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def membership_leave(request, slug, membership_id):
+    """GET says when the membership ends and what that changes; POST gives notice."""
+    org = selectors.organization_for(request.user, slug, admin=True)
+    membership = Membership.objects.select_related("tier", "organization").filter(
+        pk=membership_id, organization=org).first()
+    if membership is None:
+        raise Http404("No such membership.")
+    if request.method == "POST":
+        try:
+            membership = memberships.membership_leave(membership_id=membership.pk,
+                                                      actor=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{org} leaves the foundation: the membership ends after "
+                                      f"{long_date(membership.leaves_on)}. We have e-mailed "
+                                      "you a confirmation.")
+        return redirect(org)
+    if membership.status != Membership.Status.ACTIVE or membership.leaves_on:
+        messages.info(request, statuses.state_in_words(membership))
+        return redirect(org)
+    return render(request, "members/leave_confirm.html", {
+        "organization": org, "membership": membership,
+        "consequences": statuses.leaving_consequences(membership)})
 
 
 @login_required

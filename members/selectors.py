@@ -71,11 +71,14 @@ def directory() -> list[dict]:
 
 def membership_overview(organization: Organization) -> dict:
     """What /dashboard/ shows of the membership: the latest application and its timeline,
-    the membership with its term and renewal date, and the benefits checklist."""
+    the membership with its term and renewal date, each state in words, and the benefits
+    checklist."""
     from foundation import audit
     from foundation.checklists.models import ChecklistItem
 
+    from .history import described
     from .models import Membership
+    from .statuses import state_in_words
 
     application = organization.applications.select_related("tier").first()
     current = list(
@@ -86,11 +89,15 @@ def membership_overview(organization: Organization) -> dict:
     active = [m for m in current if m.status == Membership.Status.ACTIVE]
     membership = active[0] if active else (current[0] if current else None)
     pending = [m for m in current if m.status == Membership.Status.PENDING]
+    upgrade = pending[0] if active and pending else None
     return {
         "application": application,
-        "pending_upgrade": pending[0] if active and pending else None,
-        "timeline": list(audit.history(application).order_by("created_at")) if application
-        else [],
+        "application_state": state_in_words(application) if application else "",
+        "pending_upgrade": upgrade,
+        "upgrade_state": state_in_words(upgrade) if upgrade else "",
+        "timeline": described(audit.history(application).order_by("created_at"))
+        if application else [],
         "membership": membership,
+        "membership_state": state_in_words(membership) if membership else "",
         "checklist": list(ChecklistItem.objects.for_holder(membership)) if membership else [],
     }

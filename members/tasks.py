@@ -19,5 +19,10 @@ def lapse_memberships() -> int:
 
 
 @shared_task
+def end_left_memberships() -> int:
+    return memberships.end_left_memberships()
+
+
+@shared_task
 def send_review_reminders() -> int:
     return applications.send_review_reminders()

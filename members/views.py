@@ -4,11 +4,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from foundation import audit
 from foundation.transitions import DomainError
 
 from . import selectors, services
 from .forms import InvitationForm, OrganizationForm, ProvideForm, ResubmitForm, RolesForm
+from .history import organization_history
 from .models import Invitation, Role, User
 from .signals import PENDING_INVITATION_KEY
 
@@ -59,7 +59,7 @@ def organization_detail(request, slug):
             if is_admin else [],
             "invite_form": InvitationForm(),
             "roles": Role.choices,
-            "history": audit.history(org)[:20] if is_admin else [],
+            "history": organization_history(org) if is_admin else [],
             "invoices": org.invoices.exclude(number=None) if sees_invoices else [],
             **selectors.membership_overview(org),
             "resubmit_form": ResubmitForm(),

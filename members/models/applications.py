@@ -84,6 +84,8 @@ class Application(models.Model):
     signed_version = models.ForeignKey(AgreementVersion, null=True, blank=True,
                                        on_delete=models.PROTECT, related_name="+")
     declined_reason = models.TextField(blank=True)
+    # Written into the signature link; a fresh link raises it, so every earlier link fails.
+    signature_version = models.PositiveSmallIntegerField(default=1)
 
     objects = ApplicationQuerySet.as_manager()
 

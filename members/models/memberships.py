@@ -53,6 +53,8 @@ class Membership(models.Model):
     board_representative = models.CharField("Governing Board representative", max_length=200,
                                             blank=True)
     tac_representative = models.CharField("TAC representative", max_length=200, blank=True)
+    # The member gave notice: it stays active until this day, does not renew, then ends.
+    leaves_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MembershipQuerySet.as_manager()
@@ -72,6 +74,10 @@ class Membership(models.Model):
     @property
     def renewal_date(self) -> date | None:
         return self.ends_on + timedelta(days=1) if self.ends_on else None
+
+    def last_day_if_leaving(self, today: date) -> date:
+        """The end of the paid term; in the grace period, whose renewal is unpaid, today."""
+        return max(self.ends_on or today, today)
 
     @property
     def in_grace(self) -> bool:

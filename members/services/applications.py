@@ -65,7 +65,8 @@ def _lock(application_id: int) -> Application:
 
 
 def signature_token(application: Application) -> str:
-    return signing.dumps(application.pk, salt=SIGNATURE_SALT)
+    """The link's credential: the application and the version of its latest link."""
+    return signing.dumps([application.pk, application.signature_version], salt=SIGNATURE_SALT)
 
 
 def signature_url(application: Application) -> str:
@@ -161,22 +162,35 @@ def application_submit(
     return application
 
 
-def application_from_token(token: str) -> Application:
+def _token_values(token: str) -> tuple[int, int]:
     try:
-        pk = signing.loads(token, salt=SIGNATURE_SALT, max_age=SIGNATURE_LINK_LIFETIME)
+        value = signing.loads(token, salt=SIGNATURE_SALT, max_age=SIGNATURE_LINK_LIFETIME)
     except signing.SignatureExpired as exc:
         raise DomainError("This signature link has expired. Ask the applicant to send a "
                           "new one.") from exc
     except signing.BadSignature as exc:
         raise DomainError("This signature link is not valid.") from exc
-    application = Application.objects.select_related("organization", "tier", "agreement") \
-        .filter(pk=pk).first()
-    if application is None:
+    # A link e-mailed before links carried their version holds the id alone: the first link.
+    return (value, 1) if isinstance(value, int) else (value[0], value[1])
+
+
+def application_from_token(token: str, *, lock: bool = False) -> Application:
+    """The application a signature link names. Refuses a forged or expired link, and one that
+    a fresh link replaced. With `lock`, checked under the application's lock, so a fresh link
+    sent at the same moment counts."""
+    pk, version = _token_values(token)
+    if not Application.objects.filter(pk=pk).exists():
         raise DomainError("This signature link is not valid.")
+    application = _lock(pk) if lock else Application.objects.select_related(
+        "organization", "tier", "agreement").get(pk=pk)
+    if version != application.signature_version:
+        raise DomainError("This link was replaced by a newer one: use the latest e-mail.")
     return application
 
 
-def _ensure_unsigned(application: Application) -> None:
+def ensure_unsigned(application: Application) -> None:
+    """Refuse a signature for an application signed, declined or closed; the signature page
+    asks the same before it shows the form."""
     if application.signed_at or application.status == Application.Status.DECLINED:
         raise DomainError("This signature link has been used already.")
     if not application.is_open:
@@ -186,8 +200,8 @@ def _ensure_unsigned(application: Application) -> None:
 @transaction.atomic
 def signature_accept(*, token: str, name: str, ip: str | None) -> Application:
     """The signatory accepts the agreement version the application names."""
-    application = _lock(application_from_token(token).pk)
-    _ensure_unsigned(application)
+    application = application_from_token(token, lock=True)
+    ensure_unsigned(application)
     if not name.strip():
         raise DomainError("Type your full name to sign.")
     application.signed_at = timezone.now()
@@ -205,8 +219,8 @@ def signature_accept(*, token: str, name: str, ip: str | None) -> Application:
 
 @transaction.atomic
 def signature_decline(*, token: str, reason: str, ip: str | None) -> Application:
-    application = _lock(application_from_token(token).pk)
-    _ensure_unsigned(application)
+    application = application_from_token(token, lock=True)
+    ensure_unsigned(application)
     transition(application, Application.Status.DECLINED, action="application.declined",
                note=f"{reason.strip()} (from {ip})" if ip else reason.strip(),
                declined_reason=reason.strip())
@@ -293,31 +307,40 @@ def application_resubmit(
 
 @transaction.atomic
 def signature_resend(*, application_id: int, actor: User) -> Application:
-    """A fresh link (its 14 days start again) for a signatory who has not signed yet."""
+    """A fresh link (its 14 days start again) for a signatory who has not signed yet. It
+    retires every earlier link: only the latest e-mail can be used."""
     application = _lock(application_id)
-    _ensure_unsigned(application)
-    sent = audit.history(application).filter(action="application.signature_resent").count()
+    ensure_unsigned(application)
+    application.signature_version += 1
+    application.save(update_fields=["signature_version"])
     audit.record(application, actor=actor, action="application.signature_resent",
+                 new={"signature_version": application.signature_version},
                  note=application.signatory_email)
     emails.queue(kind="signature_request", obj=application, to=application.signatory_email,
-                 occurrence=f"resend-{sent + 1}", template="members/emails/signature_request",
+                 occurrence=f"link-{application.signature_version}",
+                 template="members/emails/signature_request",
                  context={"application": application, "url": signature_url(application),
-                          "expires_days": SIGNATURE_LINK_LIFETIME.days})
+                          "expires_days": SIGNATURE_LINK_LIFETIME.days, "replaces": True})
     return application
 
 
 @transaction.atomic
 def application_withdraw(*, application_id: int, actor: User, note: str = "") -> Application:
     """Close an open application (the applicant or staff); a membership still waiting for
-    its first payment ends, and its invoice is voided."""
+    its first payment ends, and its invoice is voided. Staff hear of it when the application
+    was approved or invoiced, which they count on."""
     from .memberships import membership_cancel_pending
 
     application = _lock(application_id)
     if application.status == Application.Status.WITHDRAWN:
         return application
-    transition(application, Application.Status.WITHDRAWN, action="application.withdrawn",
-               actor=actor, note=note)
-    membership_cancel_pending(application=application, note="Application withdrawn")
+    old = transition(application, Application.Status.WITHDRAWN, action="application.withdrawn",
+                     actor=actor, note=note)
+    voided = membership_cancel_pending(application=application, note="Application withdrawn")
+    if old == Application.Status.APPROVED or voided:
+        _mail(application, "application_withdrawn_staff", emails.staff_emails(), actor=actor,
+              was_approved=old == Application.Status.APPROVED,
+              invoice=voided[0] if voided else None)
     return application
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from foundation import audit, emails
 from foundation.billing import services as billing
+from foundation.billing.models import Invoice
 from foundation.billing.signals import invoice_paid
 from foundation.checklists.services import ItemSpec, checklist_ensure, deliver_automatic
 from foundation.transitions import DomainError, transition
@@ -23,7 +24,10 @@ from members.models import (
     Membership,
     MembershipTerm,
     Organization,
+    OrganizationRole,
+    Role,
     Tier,
+    User,
     add_year,
 )
 
@@ -109,22 +113,26 @@ def _activate(membership: Membership, today: date, *, welcome: bool = True) -> N
         _mail(membership, "welcome")
 
 
-def _void_unpaid_terms(membership: Membership, *, note: str) -> None:
-    """A membership that ends no longer asks to be paid for its future terms."""
+def _void_unpaid_terms(membership: Membership, *, note: str) -> list[Invoice]:
+    """A membership that ends no longer asks to be paid for its future terms. Returns the
+    invoices voided."""
+    voided = []
     for term in membership.terms.filter(paid=False).exclude(invoice=None).select_related(
             "invoice"):
         if term.invoice is not None and term.invoice.is_payable:
-            billing.invoice_void(invoice_id=term.invoice.pk, note=note)
+            voided.append(billing.invoice_void(invoice_id=term.invoice.pk, note=note))
+    return voided
 
 
-def membership_cancel_pending(*, application: Application, note: str) -> None:
-    """Called under the application's lock: its membership awaiting payment ends."""
+def membership_cancel_pending(*, application: Application, note: str) -> list[Invoice]:
+    """Called under the application's lock: its membership awaiting payment ends. Returns
+    the invoices voided."""
     membership = Membership.objects.select_for_update().filter(
         application=application, status=Membership.Status.PENDING).first()
     if membership is None:
-        return
+        return []
     transition(membership, Membership.Status.ENDED, action="membership.ended", note=note)
-    _void_unpaid_terms(membership, note=note)
+    return _void_unpaid_terms(membership, note=note)
 
 
 def _create_checklist(membership: Membership, today: date) -> None:
@@ -179,9 +187,11 @@ def _renewal_term(membership: Membership) -> MembershipTerm | None:
 
 
 def issue_renewal_invoices(*, today: date | None = None) -> int:
-    """From 60 days before the end: one renewal term and invoice per membership year."""
+    """From 60 days before the end: one renewal term and invoice per membership year. A
+    member that is leaving does not renew."""
     today = today or timezone.localdate()
-    due = Membership.objects.active().filter(ends_on__lte=today + RENEWAL_NOTICE)
+    due = Membership.objects.active().filter(ends_on__lte=today + RENEWAL_NOTICE,
+                                             leaves_on=None)
     count = 0
     for pk in due.values_list("pk", flat=True):
         try:
@@ -200,7 +210,8 @@ def _renew(pk: int) -> int:
         Organization.objects.lock(Membership.objects.get(pk=pk).organization_id)
         membership = Membership.objects.select_for_update().select_related(
             "tier", "organization", "application").get(pk=pk)
-        if membership.status != Membership.Status.ACTIVE or _renewal_term(membership):
+        if (membership.status != Membership.Status.ACTIVE or membership.leaves_on
+                or _renewal_term(membership)):
             return 0
         start = membership.ends_on + timedelta(days=1)
         fee = membership.tier.fee_for(membership.organization.employees)
@@ -218,11 +229,12 @@ def _renew(pk: int) -> int:
 
 
 def send_renewal_reminders(*, today: date | None = None) -> int:
-    """30 and 7 days before the end, while the renewal is unpaid: each once per year."""
+    """30 and 7 days before the end, while the renewal is unpaid: each once per year. A
+    member that is leaving is not reminded."""
     today = today or timezone.localdate()
     count = 0
     for membership in Membership.objects.active().filter(
-        ends_on__gte=today, ends_on__lte=today + timedelta(days=max(REMINDERS))
+        ends_on__gte=today, ends_on__lte=today + timedelta(days=max(REMINDERS)), leaves_on=None
     ).select_related("organization", "tier"):
         renewal = _renewal_term(membership)
         if renewal and renewal.paid:
@@ -238,17 +250,18 @@ def send_renewal_reminders(*, today: date | None = None) -> int:
 
 
 def lapse_memberships(*, today: date | None = None) -> int:
-    """30 days of grace after the end; then the membership lapses."""
+    """30 days of grace after the end; then the membership lapses. A member that is leaving
+    ends instead (end_left_memberships)."""
     today = today or timezone.localdate()
     count = 0
     for pk, org_id in Membership.objects.active().filter(
-            ends_on__lt=today - GRACE).values_list("pk", "organization_id"):
+            ends_on__lt=today - GRACE, leaves_on=None).values_list("pk", "organization_id"):
         with transaction.atomic():
             Organization.objects.lock(org_id)
             membership = Membership.objects.select_for_update().get(pk=pk)
-            if membership.status != Membership.Status.ACTIVE or (
+            if membership.status != Membership.Status.ACTIVE or membership.leaves_on or (
                     membership.ends_on and membership.ends_on >= today - GRACE):
-                continue  # renewed while we looked
+                continue  # renewed, or notice given, while we looked
             transition(membership, Membership.Status.LAPSED, action="membership.lapse",
                        note=f"Ended {membership.ends_on}; grace over")
             renewal = _renewal_term(membership)
@@ -256,6 +269,59 @@ def lapse_memberships(*, today: date | None = None) -> int:
                 billing.invoice_mark_uncollectible(invoice_id=renewal.invoice.pk,
                                                    note="Membership lapsed")
             _mail(membership, "lapsed")
+            count += 1
+    return count
+
+
+@transaction.atomic
+def membership_leave(*, membership_id: int, actor: User) -> Membership:
+    """An admin gives notice: the membership stays active (and in the directory) until the end
+    of its paid term, is not renewed, and ends the day after (end_left_memberships). An open
+    renewal invoice is voided now. Sent twice, the second changes nothing."""
+    Organization.objects.lock(
+        Membership.objects.values_list("organization_id", flat=True).get(pk=membership_id))
+    membership = Membership.objects.select_for_update().select_related(
+        "organization", "tier").get(pk=membership_id)
+    if not OrganizationRole.objects.filter(organization=membership.organization, user=actor,
+                                           role=Role.ADMIN).exists():
+        raise DomainError("Only an admin of the organization can end its membership.")
+    if membership.leaves_on:
+        return membership
+    if membership.status == Membership.Status.PENDING:
+        raise DomainError("This membership has not started: withdraw its application instead.")
+    if membership.status != Membership.Status.ACTIVE:
+        raise DomainError(f"This membership is {membership.get_status_display().lower()} "
+                          "already.")
+    membership.leaves_on = membership.last_day_if_leaving(timezone.localdate())
+    membership.save(update_fields=["leaves_on"])
+    audit.record(membership, actor=actor, action="membership.leave",
+                 new={"leaves_on": membership.leaves_on.isoformat()})
+    voided = _void_unpaid_terms(membership, note="The member is leaving")
+    context = {"membership": membership, "organization": membership.organization,
+               "tier": membership.tier, "actor": actor, "invoice": voided[0] if voided else None}
+    for kind, to in [("leaving", sorted({actor.email, *_contacts(membership)})),
+                     ("leaving_staff", emails.staff_emails())]:
+        for address in to:
+            emails.queue(kind=kind, obj=membership, to=address,
+                         template=f"members/emails/{kind}", context=context)
+    return membership
+
+
+def end_left_memberships(*, today: date | None = None) -> int:
+    """The day after a leaving member's last day, its membership ends (and it leaves the
+    directory). By window: a missed run only makes it late."""
+    today = today or timezone.localdate()
+    count = 0
+    for pk, org_id in Membership.objects.active().filter(
+            leaves_on__lt=today).values_list("pk", "organization_id"):
+        with transaction.atomic():
+            Organization.objects.lock(org_id)
+            membership = Membership.objects.select_for_update().get(pk=pk)
+            if membership.status != Membership.Status.ACTIVE:
+                continue  # ended while we looked
+            transition(membership, Membership.Status.ENDED, action="membership.ended",
+                       note=f"Left the foundation after {membership.leaves_on:%-d %B %Y}")
+            _void_unpaid_terms(membership, note="The member left")
             count += 1
     return count
 

@@ -204,8 +204,10 @@ def test_general_membership_applied_signed_invoiced_and_paid_through_stripe(
     org.refresh_from_db()
     assert org.employees == 1200
     panel = membership_panel(page)
-    expect(panel).to_contain_text("Application: General — Approved")
-    expect(panel).to_contain_text("Waiting for Clara Finck (cfo@acme.example)")
+    expect(panel).to_contain_text("Application: General")
+    expect(panel).to_contain_text("Waiting for your signatory, Clara Finck (cfo@acme.example), "
+                                  "to accept the membership agreement.")
+    expect(panel).not_to_contain_text("Approved")  # not before the signatory has signed
     assert not Invoice.objects.filter(organization=org).exists()  # not before the signature
 
     # 2. The signatory accepts from the e-mailed link; the invoice is issued at once.
@@ -225,7 +227,10 @@ def test_general_membership_applied_signed_invoiced_and_paid_through_stripe(
 
     page.reload()
     expect(membership_panel(page)).to_contain_text(
-        "Your General membership starts when its invoice is paid."
+        f"Waiting for payment of invoice {invoice.number} ($35,000.00, due "
+    )
+    expect(membership_panel(page)).to_contain_text(
+        "your General membership starts when it is paid."
     )
     row = invoices_table(page).locator("tbody tr")
     expect(row).to_have_count(1)
@@ -264,12 +269,14 @@ def test_general_membership_applied_signed_invoiced_and_paid_through_stripe(
     panel = membership_panel(page)
     today = timezone.localdate()
     expect(panel).to_contain_text(f"member since {today.day} {today:%B %Y}")
-    expect(panel).to_contain_text("Application: General — Membership active")
+    expect(panel).to_contain_text(
+        f"Complete: your General membership started on {today.day} {today:%B %Y}.")
     timeline = panel.locator("ol.timeline li")
     expect(timeline).to_have_count(3)
-    expect(timeline.nth(0)).to_contain_text("Submit")
-    expect(timeline.nth(1)).to_contain_text("Signed")
-    expect(timeline.nth(2)).to_contain_text("Completed")
+    expect(timeline.nth(0)).to_contain_text("submitted a General application.")
+    expect(timeline.nth(1)).to_contain_text(
+        "The signatory, Clara Finck, accepted the membership agreement.")
+    expect(timeline.nth(2)).to_contain_text("The application is complete")
     row = invoices_table(page).locator("tbody tr")
     expect(row).to_contain_text("Paid")
     row.get_by_role("link", name=invoice.number).click()
@@ -313,9 +320,9 @@ def test_premier_membership_board_approved_and_paid_by_wire(new_page, live_serve
     assert not Invoice.objects.filter(organization=org).exists()
     page.reload()
     panel = membership_panel(page)
-    expect(panel).to_contain_text("Application: Premier — Under board review")
-    expect(panel).to_contain_text("The Governing Board decides by")
-    expect(panel).not_to_contain_text("Waiting for Clara Finck")
+    expect(panel).to_contain_text("Application: Premier")
+    expect(panel).to_contain_text("Under review by the Governing Board; decision due ")
+    expect(panel).not_to_contain_text("Waiting for your signatory")
 
     # 3. Staff approve the application in the admin: the invoice is issued.
     desk = new_page()
@@ -380,9 +387,10 @@ def test_premier_membership_board_approved_and_paid_by_wire(new_page, live_serve
     page.reload()
     panel = membership_panel(page)
     expect(panel).to_contain_text("Premier member since")
-    expect(panel).to_contain_text("Application: Premier — Membership active")
+    expect(panel).to_contain_text("Complete: your Premier membership started on ")
     timeline = panel.locator("ol.timeline li")
     expect(timeline).to_have_count(4)
-    expect(timeline.nth(2)).to_contain_text("Approved — Welcome aboard: approved by the board.")
-    expect(timeline.nth(3)).to_contain_text("Completed")
+    expect(timeline.nth(2)).to_contain_text(
+        "approved the application: Welcome aboard: approved by the board.")
+    expect(timeline.nth(3)).to_contain_text("The application is complete")
     expect(invoices_table(page).locator("tbody tr")).to_contain_text("Paid")

@@ -19,7 +19,7 @@ TEMPLATES = sorted(
 )
 # The names the templates use; a template using another fails below with MISSING(name).
 CONTEXT_NAMES = [
-    "application", "bank_transfer", "event", "expires_at", "expires_days", "invitation",
+    "actor", "application", "bank_transfer", "event", "expires_at", "expires_days", "invitation",
     "invoice", "inviter", "membership", "organization", "payment", "reason", "renewal", "tier",
     "url",
 ]

@@ -153,7 +153,9 @@ def test_dashboard_during_an_upgrade_shows_the_current_term(client, general_memb
     applications.application_approve(application_id=upgrade.pk, actor=admin_user)
     client.force_login(admin)
     html = client.get(f"/dashboard/{org.slug}/").content.decode()
-    assert "member since" in html and "Premier membership replaces it" in html
+    assert "member since" in html
+    assert "your Premier membership starts when it is paid. It replaces the General " \
+        "membership." in html
 
 
 def test_staff_without_change_permission_cannot_record_payments(client, apply_for, sign):
