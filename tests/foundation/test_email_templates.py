@@ -19,7 +19,8 @@ TEMPLATES = sorted(
 )
 # The names the templates use; a template using another fails below with MISSING(name).
 CONTEXT_NAMES = [
-    "actor", "application", "bank_transfer", "event", "expires_at", "expires_days", "invitation",
+    "actor", "application", "bank_transfer", "check", "event", "expires_at", "expires_days",
+    "invitation",
     "invoice", "inviter", "membership", "organization", "payment", "reason", "renewal", "tier",
     "url",
 ]
