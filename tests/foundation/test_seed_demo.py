@@ -22,7 +22,8 @@ def test_seed_demo_loads_the_landscape_members_and_a_second_run_changes_nothing(
     assert first[1] == 45  # every member in the landscape
     assert Organization.objects.get(slug="amd").legal_name == "Advanced Micro Devices (AMD)"
     assert Organization.objects.get(slug="carnegie-mellon-university").type == "academic"
-    assert Organization.objects.exclude(logo="").count() == 45
+    # One member's SVG is over the 512 KB upload budget: it has no logo, not a broken one.
+    assert Organization.objects.exclude(logo="").count() == 44
     founders = Organization.objects.filter(is_founding_member=True)
     assert founders.count() == founders.filter(testimonial__isnull=False).count() == 6
     assert not Organization.objects.filter(testimonial__author__icontains="demo quote").exists()
