@@ -1,17 +1,27 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from foundation import demo_accounts
 from members import demo as members_demo
+from members.demo_scale import seed_scale
 
 
 class Command(BaseCommand):
     help = "Load realistic demo data. Safe to run again: a second run changes nothing."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--orgs", type=int, default=0,
+                            help="Also add this many generated organizations, for trying "
+                                 "pages at scale; each run adds more.")
+
     @transaction.atomic
     def handle(self, *args, **options):
+        if options["orgs"] < 0:
+            raise CommandError("--orgs takes the number of organizations to add, 0 or more.")
         users = demo_accounts.seed()
         organizations = members_demo.seed(users)
+        if options["orgs"]:
+            seed_scale(options["orgs"], self.stdout)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {len(organizations)} organizations.\n"
             f"  Staff (admin at /admin/): {demo_accounts.STAFF_EMAIL} / "
