@@ -38,6 +38,11 @@ lint: $(STAMP)
 		foundation/checklists/services.py members/services/
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 
+## Measure the pages against an empty Django view at 5,000 organizations (bench/README.md).
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 ## A Celery worker and beat, for running with REDIS_URL set.
 worker: $(STAMP)
 	$(BIN)/celery -A foundation worker -l info
