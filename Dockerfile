@@ -15,6 +15,12 @@ RUN groupadd --system --gid 10001 app \
 
 WORKDIR /app
 
+# WeasyPrint renders the invoice PDFs with Pango and Debian's fonts.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # Runtime dependencies first, read from pyproject.toml alone, so this layer stays cached until
 # they change. The project itself has no package to install (setuptools `packages = []`), so
 # this installs exactly what `pip install .` would, without needing a build backend or README.

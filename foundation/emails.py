@@ -1,6 +1,7 @@
 """Outgoing e-mail. `queue` renders a message from templates/<app>/emails/<name>.{txt,html,
 subject.txt}, stores it once under its unique key and sends it from a task after commit."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,16 @@ from .models import OutboundEmail
 SECRET_KINDS = {"password_reset_key", "password_reset_code", "email_confirmation",
                 "email_confirmation_signup", "email_confirm", "login_code"}
 SECRET_REMOVED = "(Removed once sent: this message carried a login link.)"
+
+# An attachment is stored as {"kind": ..., plus the ids it needs} and made into a file
+# (filename, content, MIME type) when the message is sent, so the outbox holds no file and
+# the file shows the object as it is then. Apps register their kinds from AppConfig.ready.
+Attachment = tuple[str, bytes, str]
+_attachment_makers: dict[str, Callable[[dict[str, Any]], Attachment]] = {}
+
+
+def register_attachment(kind: str, make: Callable[[dict[str, Any]], Attachment]) -> None:
+    _attachment_makers[kind] = make
 
 
 def email_key(kind: str, obj: Any, recipient: str, occurrence: str = "") -> str:
@@ -57,7 +68,7 @@ def _render_plain(template_name: str, context: dict[str, Any]) -> str:
 
 def queue(
     *, kind: str, obj: Any, to: str, template: str, context: dict[str, Any],
-    occurrence: str = "",
+    occurrence: str = "", attachments: list[dict[str, Any]] | None = None,
 ) -> OutboundEmail | None:
     """Store the message under (kind, object, recipient) and send it after commit.
     A second call with the same key returns None: the message exists already."""
@@ -65,18 +76,25 @@ def queue(
     if OutboundEmail.objects.filter(key=key).exists():
         return None
     subject, text, html = render(template, context)
-    return queue_rendered(key=key, kind=kind, to=to, subject=subject, text=text, html=html)
+    return queue_rendered(key=key, kind=kind, to=to, subject=subject, text=text, html=html,
+                          attachments=attachments)
 
 
 def queue_rendered(
-    *, key: str, kind: str, to: str, subject: str, text: str, html: str = ""
+    *, key: str, kind: str, to: str, subject: str, text: str, html: str = "",
+    attachments: list[dict[str, Any]] | None = None,
 ) -> OutboundEmail | None:
     from .tasks import send_email
 
+    attachments = attachments or []
+    unknown = {spec["kind"] for spec in attachments} - _attachment_makers.keys()
+    if unknown:  # fail in the caller, not later in a worker that cannot send the message
+        raise ValueError(f"No attachment kind registered as {', '.join(sorted(unknown))}.")
     try:
         with transaction.atomic():
             message = OutboundEmail.objects.create(
-                key=key, kind=kind, to=to, subject=subject, body_text=text, body_html=html
+                key=key, kind=kind, to=to, subject=subject, body_text=text, body_html=html,
+                attachments=attachments,
             )
     except IntegrityError:
         return None
@@ -99,6 +117,8 @@ def deliver(*, email_id: int) -> bool:
     )
     if message.body_html:
         mail.attach_alternative(message.body_html, "text/html")
+    for spec in message.attachments:
+        mail.attach(*_attachment_makers[spec["kind"]](spec))
     mail.send()
     message.status = OutboundEmail.Status.SENT
     message.sent_at = timezone.now()

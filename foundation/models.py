@@ -54,6 +54,9 @@ class OutboundEmail(AttemptedWork):
     subject = models.CharField(max_length=255)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
+    # What to attach, as {"kind": ..., **ids}: the files are made when the message is sent
+    # (foundation.emails.register_attachment), never stored here.
+    attachments = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)

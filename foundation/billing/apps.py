@@ -7,3 +7,10 @@ class BillingConfig(AppConfig):
     name = "foundation.billing"
     label = "billing"
     verbose_name = "Billing"
+
+    def ready(self) -> None:
+        from foundation import emails
+
+        from . import pdf
+
+        emails.register_attachment("invoice_pdf", pdf.invoice_attachment)

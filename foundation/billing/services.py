@@ -190,10 +190,11 @@ def invoice_url(invoice: Invoice) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def _mail_contacts(invoice: Invoice, kind: str, occurrence: str = "", **context: Any) -> None:
+def _mail_contacts(invoice: Invoice, kind: str, occurrence: str = "",
+                   attachments: list[dict[str, Any]] | None = None, **context: Any) -> None:
     for email in invoice.billing_emails:
         emails.queue(
-            kind=kind, obj=invoice, to=email, occurrence=occurrence,
+            kind=kind, obj=invoice, to=email, occurrence=occurrence, attachments=attachments,
             template=f"billing/emails/{kind}",
             context={"invoice": invoice, "url": invoice_url(invoice),
                      "bank_transfer": settings.BANK_TRANSFER_INSTRUCTIONS, **context},
@@ -201,7 +202,8 @@ def _mail_contacts(invoice: Invoice, kind: str, occurrence: str = "", **context:
 
 
 def _send_issued(invoice: Invoice, occurrence: str = "") -> None:
-    _mail_contacts(invoice, "invoice_issued", occurrence)
+    _mail_contacts(invoice, "invoice_issued", occurrence,
+                   attachments=[{"kind": "invoice_pdf", "invoice_id": invoice.pk}])
 
 
 @transaction.atomic

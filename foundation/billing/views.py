@@ -3,14 +3,14 @@ import json
 import stripe
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from members.models import OrganizationRole, Role
 
-from . import events
+from . import events, pdf
 from .models import Invoice
 
 INVOICE_VIEWERS = {Role.ADMIN, Role.BILLING}
@@ -42,20 +42,32 @@ def stripe_webhook(request):
     return JsonResponse({"received": True, "duplicate": not created})
 
 
-@login_required
-def invoice_detail(request, slug, invoice_id):
-    """The printable invoice, for the organization's admins and billing contacts only."""
+def _visible_invoice(request, slug: str, invoice_id: int) -> Invoice:
+    """An issued invoice of the organization at `slug`, if the person asking is one of its
+    admins or billing contacts; anyone else gets a 404, as if it did not exist."""
     allowed = OrganizationRole.objects.filter(
         user=request.user, organization__slug=slug, role__in=INVOICE_VIEWERS
     ).exists()
     if not allowed:
         raise Http404("No such invoice.")
-    invoice = get_object_or_404(
+    return get_object_or_404(
         Invoice.objects.select_related("organization").prefetch_related("lines", "payments"),
         pk=invoice_id, organization__slug=slug, number__isnull=False,
     )
-    return render(request, "billing/invoice.html", {
-        "invoice": invoice,
-        "bank_transfer": settings.BANK_TRANSFER_INSTRUCTIONS,
-        "payments": [p for p in invoice.payments.all() if p.counted],
+
+
+@login_required
+def invoice_detail(request, slug, invoice_id):
+    """The printable invoice, for the organization's admins and billing contacts only."""
+    invoice = _visible_invoice(request, slug, invoice_id)
+    return render(request, "billing/invoice.html", pdf.document_context(invoice))
+
+
+@login_required
+def invoice_pdf(request, slug, invoice_id):
+    """The same invoice as a PDF file, for the same people."""
+    invoice = _visible_invoice(request, slug, invoice_id)
+    filename = pdf.invoice_filename(invoice)
+    return HttpResponse(pdf.invoice_pdf(invoice), content_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
     })

@@ -6,6 +6,7 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.base import ContentFile
@@ -20,7 +21,8 @@ STRONG_KEY = "k3Jd9!xQ2m#Vb7Lr$Tz5Wn8Hp@Yc4Fg6Sa1Ue0Io-Pq_Rs+Tt=Uv(Wx)Yz*Ab&Cd^E
 def run(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items()
              if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DATABASE_URL",
-                           "REDIS_URL", "AWS_STORAGE_BUCKET_NAME", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+                           "REDIS_URL", "AWS_STORAGE_BUCKET_NAME", "DJANGO_ALLOW_ASYNC_UNSAFE",
+                           "SENTRY_DSN"}}
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True,
         env={**clean, "DJANGO_SETTINGS_MODULE": "foundation.settings", **env}, timeout=120,
@@ -155,3 +157,56 @@ def test_the_image_build_step_gives_the_settings_what_they_require():
     assert build_env["DEBUG"] == "false"
     result = run("check", **build_env)
     assert result.returncode == 0, result.stderr
+
+
+LOGO_POLICY_SHOW = (
+    "from django.conf import settings as s; from django.core.files.storage import storages; "
+    "import json; print(json.dumps({'img_src': s.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'], "
+    "'logo': storages['public'].url('logos/acme.png')}))"
+)
+
+
+@pytest.mark.parametrize("endpoint", ["", "https://s3.example.org"])
+def test_pages_may_show_logos_from_the_bucket(endpoint):
+    result = run("shell", "--no-imports", "-c", LOGO_POLICY_SHOW, DEBUG="true",
+                 AWS_STORAGE_BUCKET_NAME="uploads", AWS_S3_ENDPOINT_URL=endpoint)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    logo = urlsplit(found["logo"])
+    assert found["img_src"] == ["'self'", "data:", f"{logo.scheme}://{logo.netloc}"]
+
+
+def test_without_a_bucket_pages_show_images_from_the_portal_alone():
+    result = run("shell", "--no-imports", "-c", LOGO_POLICY_SHOW, DEBUG="true")
+    assert json.loads(result.stdout)["img_src"] == ["'self'", "data:"]
+
+
+SENTRY_SHOW = (
+    "import json, sentry_sdk; c = sentry_sdk.get_client(); "
+    "print(json.dumps({'active': c.is_active(), 'dsn': c.dsn, "
+    "'pii': c.options['send_default_pii'] if c.is_active() else None, "
+    "'integrations': sorted(getattr(c, 'integrations', {}))}))"
+)
+
+
+def sentry(**env: str) -> dict:
+    result = run("shell", "--no-imports", "-c", SENTRY_SHOW, DEBUG="true", **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_without_sentry_dsn_error_reporting_is_off():
+    assert sentry() == {"active": False, "dsn": None, "pii": None, "integrations": []}
+
+
+def test_the_test_run_sends_no_error_reports():
+    import sentry_sdk
+
+    assert not sentry_sdk.get_client().is_active()
+
+
+def test_sentry_dsn_turns_on_error_reports_for_django_and_celery_without_personal_data():
+    found = sentry(SENTRY_DSN="https://public@127.0.0.1/1")
+    assert found["active"] is True and found["dsn"] == "https://public@127.0.0.1/1"
+    assert found["pii"] is False
+    assert {"django", "celery"} <= set(found["integrations"])
