@@ -24,21 +24,33 @@ def document_context(invoice: Invoice) -> dict[str, Any]:
     }
 
 
-def url_fetcher():
+def _weasyprint() -> Any:
+    """WeasyPrint, imported on first use: it takes a second to load, so only the processes that
+    render a PDF load it. Importing it turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole
+    process, which would let damaged logos through foundation.uploads; an invoice holds no
+    image, so the flag is set back at once (web and worker processes run one request or task
+    at a time, so no upload is checked in between)."""
+    from PIL import ImageFile
+
+    truncated = ImageFile.LOAD_TRUNCATED_IMAGES
+    import weasyprint
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = truncated
+    return weasyprint
+
+
+def url_fetcher() -> Any:
     """WeasyPrint's fetcher with no protocol allowed: it refuses every URL, so rendering an
     invoice reaches neither the network nor the disk."""
-    from weasyprint.urls import URLFetcher
-
-    return URLFetcher(allowed_protocols=())
+    return _weasyprint().URLFetcher(allowed_protocols=())
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
-    # WeasyPrint takes a second to load, so only the processes that render a PDF load it.
-    from weasyprint import CSS, HTML
-
+    weasyprint = _weasyprint()
     html = render_to_string("billing/invoice_pdf.html", document_context(invoice))
-    stylesheet = CSS(filename=finders.find(STYLESHEET))
-    return HTML(string=html, url_fetcher=url_fetcher()).write_pdf(stylesheets=[stylesheet])
+    stylesheet = weasyprint.CSS(filename=finders.find(STYLESHEET))
+    document = weasyprint.HTML(string=html, url_fetcher=url_fetcher())
+    return document.write_pdf(stylesheets=[stylesheet])
 
 
 def invoice_filename(invoice: Invoice) -> str:

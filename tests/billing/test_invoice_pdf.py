@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
+from PIL import ImageFile
 from pypdf import PdfReader
 
 from foundation import emails
@@ -77,6 +78,13 @@ def test_the_stripe_payment_page_is_named_in_full_in_the_pdf(make_invoice):
 def test_rendering_fetches_no_url(url):
     with pytest.raises(ValueError, match="disallowed protocol"):
         pdf.url_fetcher().fetch(url)
+
+
+def test_rendering_a_pdf_leaves_damaged_images_refused(make_invoice):
+    """Importing WeasyPrint tells Pillow to load truncated images, process-wide: the logo
+    checks in foundation.uploads must still refuse them once a PDF was rendered."""
+    pdf.invoice_pdf(make_invoice())
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
 
 
 def test_ci_and_the_image_install_the_same_libraries_for_pdfs():
