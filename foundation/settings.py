@@ -59,12 +59,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "foundation.canonical_urls.LowerCaseSlugMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "foundation.staff_mfa.StaffSecondFactorMiddleware",
+    "foundation.admin_actions.SelectedRowsMiddleware",
 ]
 
 ROOT_URLCONF = "foundation.urls"

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -31,6 +32,7 @@ from .models import (
     Tier,
     User,
 )
+from .models.accounts import MAX_EMPLOYEES, at_most_max_employees
 from .services import applications as app_services
 from .services import catalogue as catalogue_services
 from .services import eligibility
@@ -157,7 +159,9 @@ class OrganizationAdmin(AuditedModelAdmin):
             form = PersonRolesForm(request.POST)
         else:
             email = request.GET.get("email", "")
-            person = User.objects.filter(email__iexact=email).first()
+            # PostgreSQL refuses a NUL byte in a query: no one has such an address.
+            person = User.objects.filter(email__iexact=email).first() if "\x00" not in email \
+                else None
             form = PersonRolesForm(initial={
                 "email": email,
                 "roles": list(services.roles_of(person, organization)) if person else []})
@@ -208,9 +212,14 @@ class FeeBandInline(ReadOnlyInline):
     fields = ["min_employees", "max_employees", "annual_fee"]
 
 
+TOO_MANY = {"max_value": at_most_max_employees.message}
+
+
 class FeeBandForm(forms.Form):
-    min_employees = forms.IntegerField(label="From (employees)", min_value=0)
+    min_employees = forms.IntegerField(label="From (employees)", min_value=0,
+                                       max_value=MAX_EMPLOYEES, error_messages=TOO_MANY)
     max_employees = forms.IntegerField(label="To (employees)", min_value=0, required=False,
+                                       max_value=MAX_EMPLOYEES, error_messages=TOO_MANY,
                                        help_text="Empty for no upper bound.")
     annual_fee = forms.DecimalField(label="Yearly fee (USD)", min_value=0, max_digits=12,
                                     decimal_places=2)
@@ -269,10 +278,31 @@ class AgreementVersionAdmin(AuditedModelAdmin):
     list_display = ["__str__", "published_at"]
 
 
+class CheckedAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete shows a form again by looking its value up; a posted value that
+    is no id at all (letters, a NUL byte) would fail that query, so it is left out."""
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [v for v in value if self._is_id(v)], attr)
+
+    def _is_id(self, value) -> bool:
+        try:
+            self.field.target_field.to_python(value)
+        except ValidationError:
+            return False
+        return True
+
+
 @admin.register(Testimonial)
 class TestimonialAdmin(AuditedModelAdmin):
     list_display = ["organization", "author"]
     autocomplete_fields = ["organization"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.autocomplete_fields:
+            kwargs["widget"] = CheckedAutocompleteSelect(db_field, self.admin_site,
+                                                         using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ReviewOverdueFilter(admin.SimpleListFilter):
@@ -292,7 +322,8 @@ class ReviewOverdueFilter(admin.SimpleListFilter):
 
 class DecisionForm(forms.Form):
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
-                           required=False, help_text="The applicant reads this.")
+                           required=False, max_length=5000,
+                           help_text="The applicant reads this.")
 
 
 DECISIONS = {
@@ -425,6 +456,7 @@ class EligibilityDecisionForm(forms.Form):
         choices=[("yes", "Eligible"), ("no", "Not eligible")], widget=forms.RadioSelect,
         coerce=lambda value: value == "yes")
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}), required=False,
+                           max_length=5000,
                            help_text="Required when not eligible: the applicant reads it.")
 
 

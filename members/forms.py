@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from foundation.uploads import UploadRejected, charge_logo_upload, clean_logo
 
 from .models import Organization, Role, Tier, User
+from .models.accounts import MAX_EMPLOYEES, at_most_max_employees
 
 
 class OrganizationForm(forms.ModelForm):
@@ -14,6 +15,11 @@ class OrganizationForm(forms.ModelForm):
         labels = {"slug": "Address on this site"}
         help_texts = {"slug": "Letters, digits and hyphens, e.g. “acme-ai”."}
 
+    employees = forms.IntegerField(
+        label="Consolidated employees", min_value=1, max_value=MAX_EMPLOYEES,
+        help_text=Organization._meta.get_field("employees").help_text,
+        error_messages={"max_value": at_most_max_employees.message},
+    )
     logo = forms.FileField(
         required=False,
         help_text="PNG, JPEG, GIF, WebP (up to 2 MB and 4000×4000 px) or SVG (up to 512 KB).",
@@ -27,8 +33,9 @@ class OrganizationForm(forms.ModelForm):
         self.user = user
 
     def clean_slug(self):
-        slug = self.cleaned_data["slug"]
-        taken = Organization.objects.filter(slug=slug).exclude(pk=self.instance.pk)
+        """The address is a URL, so its case does not make it another one."""
+        slug = self.cleaned_data["slug"].lower()
+        taken = Organization.objects.filter(slug__iexact=slug).exclude(pk=self.instance.pk)
         if taken.exists():
             raise ValidationError("This address is taken; choose another.", code="slug_taken")
         return slug
@@ -133,7 +140,7 @@ class SignatureForm(forms.Form):
     action = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")],
                                required=False)
     name = forms.CharField(label="Your full name", max_length=200, required=False)
-    reason = forms.CharField(label="Why are you declining?", required=False,
+    reason = forms.CharField(label="Why are you declining?", required=False, max_length=5000,
                              widget=forms.Textarea(attrs={"rows": 3}))
 
     def clean(self):
@@ -152,4 +159,5 @@ class ResubmitForm(forms.Form):
 
 
 class ProvideForm(forms.Form):
-    text = forms.CharField(label="What we provide", widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(label="What we provide", max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 3}))

@@ -1,6 +1,6 @@
 """Reads about organizations, scoped to the person asking: another organization is a 404."""
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 
 from .models import Organization, OrganizationRole, Role, User
@@ -27,6 +27,16 @@ def organization_for(user: User, slug: str, *, admin: bool = False) -> Organizat
     if role is None:
         raise Http404("No such organization.")
     return role.organization
+
+
+def person_in(organization: Organization, user_id: int) -> User:
+    """The person `user_id` if they hold a role in the organization; one row however many
+    roles they hold (a join through the roles would give one per role)."""
+    holds_a_role = OrganizationRole.objects.filter(organization=organization, user=OuterRef("pk"))
+    person = User.objects.filter(Exists(holds_a_role), pk=user_id).first()
+    if person is None:
+        raise Http404("No such person in this organization.")
+    return person
 
 
 def people_of(organization: Organization) -> list[dict]:

@@ -1,3 +1,5 @@
+from copy import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -71,15 +73,21 @@ def organization_detail(request, slug):
 @login_required
 def organization_edit(request, slug):
     org = selectors.organization_for(request.user, slug, admin=True)
-    form = OrganizationForm(request.POST or None, request.FILES or None, instance=org,
+    # A form writes what it is sent onto its instance even when it refuses it: the page
+    # keeps to the organization as stored.
+    form = OrganizationForm(request.POST or None, request.FILES or None, instance=copy(org),
                             user=request.user)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "logo"}
-        services.organization_update(
-            organization=org, actor=request.user, logo=form.cleaned_data["logo"], **data
-        )
-        messages.success(request, "Saved.")
-        return redirect("organization_detail", slug=data["slug"])
+        try:
+            org = services.organization_update(
+                organization=org, actor=request.user, logo=form.cleaned_data["logo"], **data
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Saved.")
+            return redirect(org)
     return render(request, "members/organization_form.html", {"form": form, "organization": org})
 
 
@@ -107,7 +115,7 @@ def invite(request, slug):
 @require_POST
 def person_roles(request, slug, user_id):
     org = selectors.organization_for(request.user, slug, admin=True)
-    person = get_object_or_404(User, pk=user_id, organization_roles__organization=org)
+    person = selectors.person_in(org, user_id)
     form = RolesForm(request.POST)
     if form.is_valid():
         try:

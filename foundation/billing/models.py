@@ -46,7 +46,7 @@ class Invoice(models.Model):
     po_number = models.CharField("PO number", max_length=64, blank=True)
     tax_id = models.CharField("tax ID", max_length=64, blank=True)
     billing_name = models.CharField(max_length=200)
-    billing_address = models.TextField(blank=True)
+    billing_address = models.TextField(blank=True, max_length=2000)
     billing_emails = models.JSONField(default=list, blank=True)
 
     # What the invoice pays for (a membership term, a pledge's cash contribution).

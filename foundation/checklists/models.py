@@ -43,9 +43,10 @@ class ChecklistItem(models.Model):
     due_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.TODO)
     member_must_provide = models.CharField(max_length=300, blank=True)
-    member_input = models.TextField(blank=True)
+    member_input = models.TextField(blank=True, max_length=5000)
     provided_at = models.DateTimeField(null=True, blank=True)
-    proof = models.TextField(blank=True, help_text="Proof of delivery: a link or a note.")
+    proof = models.TextField(blank=True, max_length=5000,
+                             help_text="Proof of delivery: a link or a note.")
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

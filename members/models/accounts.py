@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -55,6 +55,14 @@ class OrganizationQuerySet(models.QuerySet):
         list(self.select_for_update().filter(pk=pk).values_list("pk"))
 
 
+# The largest employer on earth has about 2.3 million people: anything above this is a typo,
+# and stays far below what the integer columns hold.
+MAX_EMPLOYEES = 10_000_000
+at_most_max_employees = MaxValueValidator(
+    MAX_EMPLOYEES, f"No organization has more than {MAX_EMPLOYEES:,} employees; check the number."
+)
+
+
 class Organization(models.Model):
     class Type(models.TextChoices):
         COMPANY = "company", "Company"
@@ -69,7 +77,8 @@ class Organization(models.Model):
     country = models.CharField(max_length=80, blank=True)
     type = models.CharField(max_length=16, choices=Type.choices, default=Type.COMPANY)
     employees = models.PositiveIntegerField(
-        "consolidated employees", default=1, validators=[MinValueValidator(1)],
+        "consolidated employees", default=1,
+        validators=[MinValueValidator(1), at_most_max_employees],
         help_text="Employees of the whole corporate group.",
     )
     logo = models.FileField(upload_to="logos/", blank=True, storage=public_storage)
@@ -80,6 +89,13 @@ class Organization(models.Model):
 
     class Meta:
         ordering = ["display_name"]
+        constraints = [
+            # The address is a URL: BOB-CORP and bob-corp are one address.
+            models.UniqueConstraint(
+                Lower("slug"), name="organization_slug_ci_unique",
+                violation_error_message="This address is taken; choose another.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.display_name

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .accounts import Organization
+from .accounts import Organization, at_most_max_employees
 from .catalogue import AgreementVersion, Tier
 
 SIGNATURE_LINK_LIFETIME = timedelta(days=14)
@@ -53,28 +53,29 @@ class Application(models.Model):
                                      related_name="+")
     submitted_at = models.DateTimeField(default=timezone.now)
     annual_fee = models.DecimalField(max_digits=12, decimal_places=2)
-    employees = models.PositiveIntegerField("consolidated employees at application")
+    employees = models.PositiveIntegerField("consolidated employees at application",
+                                            validators=[at_most_max_employees])
 
     signatory_name = models.CharField(max_length=200)
     signatory_title = models.CharField(max_length=200)
     signatory_email = models.EmailField()
     billing_email = models.EmailField("billing contact e-mail")
-    billing_address = models.TextField()
+    billing_address = models.TextField(max_length=2000)
     po_number = models.CharField("PO number", max_length=64, blank=True)
     tax_id = models.CharField("tax ID", max_length=64, blank=True)
     lf_silver_attested = models.BooleanField("LF Silver membership attested", default=False)
     agreement = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT, related_name="+")
 
     # Premier questionnaire.
-    motivation = models.TextField(blank=True)
-    planned_contributions = models.TextField(blank=True)
+    motivation = models.TextField(blank=True, max_length=5000)
+    planned_contributions = models.TextField(blank=True, max_length=5000)
     board_representative = models.CharField("proposed Governing Board representative",
                                             max_length=200, blank=True)
     tac_representative = models.CharField("proposed TAC representative", max_length=200,
                                           blank=True)
 
     review_due = models.DateField(null=True, blank=True)
-    decision_note = models.TextField(blank=True)
+    decision_note = models.TextField(blank=True, max_length=5000)
     decided_at = models.DateTimeField(null=True, blank=True)
 
     # The signatory's acceptance: who, when, from where, which version.
@@ -83,7 +84,7 @@ class Application(models.Model):
     signed_ip = models.GenericIPAddressField(null=True, blank=True)
     signed_version = models.ForeignKey(AgreementVersion, null=True, blank=True,
                                        on_delete=models.PROTECT, related_name="+")
-    declined_reason = models.TextField(blank=True)
+    declined_reason = models.TextField(blank=True, max_length=5000)
     # Written into the signature link; a fresh link raises it, so every earlier link fails.
     signature_version = models.PositiveSmallIntegerField(default=1)
 

@@ -3,10 +3,20 @@ agreement. Staff edit these in the admin; no price lives in a template."""
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
-from .accounts import Organization
+from .accounts import Organization, at_most_max_employees
+
+
+def validate_organization_types(value) -> None:
+    """Pages ask a tier whether it takes an organization's type: anything but a list of
+    known types there would break them."""
+    if not isinstance(value, list) or any(kind not in Organization.Type.values for kind in value):
+        raise ValidationError("Give a list of organization types, from: "
+                              f"{', '.join(Organization.Type.values)}.")
 
 
 class Tier(models.Model):
@@ -21,8 +31,9 @@ class Tier(models.Model):
 
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=60)
-    summary = models.TextField(blank=True)
-    order = models.PositiveSmallIntegerField(default=0, help_text="Most prominent first.")
+    summary = models.TextField(blank=True, max_length=2000)
+    order = models.PositiveSmallIntegerField(default=0, help_text="Most prominent first.",
+                                             validators=[MaxValueValidator(1000)])
     fee_kind = models.CharField(max_length=10, choices=FeeKind.choices)
     annual_fee = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True,
                                      help_text="For a fixed fee, in USD per year.")
@@ -30,10 +41,11 @@ class Tier(models.Model):
         "requires LF Silver membership", default=False,
         help_text="Applicants attest to Linux Foundation Silver membership.")
     eligible_types = models.JSONField(
-        default=list, blank=True,
+        default=list, blank=True, validators=[validate_organization_types],
         help_text="Organization types that may join; empty for every type.")
     review = models.CharField(max_length=10, choices=Review.choices, default=Review.AUTOMATIC)
-    review_days = models.PositiveSmallIntegerField(default=14)
+    review_days = models.PositiveSmallIntegerField(default=14,
+                                                   validators=[MaxValueValidator(365)])
     has_questionnaire = models.BooleanField(default=False)
     has_board_seat = models.BooleanField("guaranteed Governing Board seat", default=False)
     shares_board_seats = models.BooleanField(
@@ -63,8 +75,9 @@ class Tier(models.Model):
 
 class FeeBand(models.Model):
     tier = models.ForeignKey(Tier, on_delete=models.CASCADE, related_name="fee_bands")
-    min_employees = models.PositiveIntegerField()
+    min_employees = models.PositiveIntegerField(validators=[at_most_max_employees])
     max_employees = models.PositiveIntegerField(null=True, blank=True,
+                                                validators=[at_most_max_employees],
                                                 help_text="Empty for no upper bound.")
     annual_fee = models.DecimalField(max_digits=12, decimal_places=2)
 
@@ -98,12 +111,13 @@ class Benefit(models.Model):
 
     key = models.SlugField(unique=True, help_text="Names the benefit for automation.")
     name = models.CharField(max_length=200)
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(1000)])
     tiers = models.ManyToManyField(Tier, related_name="benefits", blank=True)
     deliverable = models.BooleanField(
         default=True, help_text="Becomes a checklist item for each new member.")
     due_days = models.PositiveSmallIntegerField(
-        default=30, help_text="Days after activation by which it is delivered.")
+        default=30, help_text="Days after activation by which it is delivered.",
+        validators=[MaxValueValidator(365)])
     member_must_provide = models.CharField(max_length=300, blank=True)
 
     class Meta:
@@ -118,7 +132,7 @@ class AgreementVersion(models.Model):
 
     version = models.CharField(max_length=20, unique=True)
     title = models.CharField(max_length=200, default="Membership agreement")
-    body = models.TextField()
+    body = models.TextField(max_length=200_000)
     published_at = models.DateTimeField()
 
     class Meta:
@@ -132,7 +146,7 @@ class AgreementVersion(models.Model):
 class Testimonial(models.Model):
     organization = models.OneToOneField(Organization, on_delete=models.CASCADE,
                                         related_name="testimonial")
-    quote = models.TextField()
+    quote = models.TextField(max_length=2000)
     author = models.CharField(max_length=200, help_text="Name and title of who said it.")
 
     def __str__(self) -> str:

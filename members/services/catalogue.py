@@ -10,6 +10,7 @@ from django.db import transaction
 from foundation import audit
 from foundation.transitions import DomainError
 from members.models import FeeBand, Tier, User
+from members.models.accounts import MAX_EMPLOYEES, at_most_max_employees
 
 # (min_employees, max_employees or None for no upper bound, annual fee in USD)
 Band = tuple[int, int | None, Decimal]
@@ -28,6 +29,8 @@ def _checked(bands: Sequence[Band]) -> list[Band]:
     two, for some organization (which has at least 1 employee)."""
     rows = sorted(((low, high, Decimal(fee)) for low, high, fee in bands), key=lambda b: b[0])
     for low, high, fee in rows:
+        if max(low, high or 0) > MAX_EMPLOYEES:
+            raise DomainError(at_most_max_employees.message)
         if low < 0 or (high is not None and high < low):
             raise DomainError(f"The band {_label(low, high)} ends below where it starts.")
         if fee < 0:

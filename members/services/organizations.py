@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from typing import Literal
 
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -35,6 +36,48 @@ def _roles(values: Iterable[str]) -> list[str]:
     return roles
 
 
+def _free_slug(slug: str, *, organization_pk: int | None = None) -> str:
+    """`slug` in lower case, the only form stored, if no other organization has it in any
+    case: the address is a URL, and BOB-CORP would be bob-corp's."""
+    slug = slug.lower()
+    if not slug:
+        raise DomainError("Choose an address for the organization: letters, digits and "
+                          "hyphens.")
+    if Organization.objects.filter(slug__iexact=slug).exclude(pk=organization_pk).exists():
+        raise DomainError(f"The address “{slug}” is taken; choose another.")
+    return slug
+
+
+def _problems(org: Organization) -> dict[str, list[str]]:
+    """What the forms would refuse: lengths, bounds, choices, and NUL bytes, which PostgreSQL
+    cannot store."""
+    try:
+        org.full_clean(exclude=["logo"], validate_unique=False, validate_constraints=False)
+        problems: dict[str, list[str]] = {}
+    except ValidationError as exc:
+        problems = exc.message_dict
+    for field in org._meta.concrete_fields:
+        if "\x00" in str(getattr(org, field.attname)):
+            problems.setdefault(field.name, []).append("Null characters are not allowed.")
+    return problems
+
+
+def _save(org: Organization) -> None:
+    """Save after the forms' checks, so a caller that skipped a form gets a clear refusal
+    instead of a database error."""
+    if problems := _problems(org):
+        labels = {field.name: str(field.verbose_name) for field in org._meta.concrete_fields}
+        raise DomainError(" ".join(
+            f"{labels[name].capitalize()}: {message}"
+            for name, messages in problems.items() for message in messages
+        ))
+    try:
+        with transaction.atomic():
+            org.save()
+    except IntegrityError as exc:
+        raise DomainError(f"The address “{org.slug}” is taken; choose another.") from exc
+
+
 @transaction.atomic
 def organization_create(
     *,
@@ -49,17 +92,10 @@ def organization_create(
     logo: File | None = None,
 ) -> Organization:
     """Create an organization with its creator as its first admin."""
-    slug = slug or slugify(display_name)
-    if Organization.objects.filter(slug=slug).exists():
-        raise DomainError(f"The address “{slug}” is taken; choose another.")
-    try:
-        with transaction.atomic():
-            org = Organization.objects.create(
-                legal_name=legal_name, display_name=display_name, slug=slug, website=website,
-                country=country, type=type, employees=employees,
-            )
-    except IntegrityError as exc:
-        raise DomainError(f"The address “{slug}” is taken; choose another.") from exc
+    slug = _free_slug(slug or slugify(display_name))
+    org = Organization(legal_name=legal_name, display_name=display_name, slug=slug,
+                       website=website, country=country, type=type, employees=employees)
+    _save(org)
     if logo is not None:
         org.logo.save(logo.name or "logo", logo, save=True)
     OrganizationRole.objects.create(organization=org, user=actor, role=Role.ADMIN)
@@ -88,6 +124,8 @@ def organization_update(
              "website": website, "country": country, "type": type, "employees": employees,
              "is_founding_member": is_founding_member}
     facts = {name: value for name, value in given.items() if value is not None}
+    if slug is not None:
+        facts["slug"] = _free_slug(slug, organization_pk=organization.pk)
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     old = {name: str(getattr(org, name)) for name in facts}
     old_logo = org.logo.name
@@ -95,7 +133,7 @@ def organization_update(
         setattr(org, name, value)
     if logo is False:
         org.logo = ""
-    org.save()
+    _save(org)
     if isinstance(logo, File):
         org.logo.save(logo.name or "logo", logo, save=True)
     logo_changed = org.logo.name != old_logo
