@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.utils import timezone
 
 from foundation import emails
 from members.membership_views import _client_ip
@@ -27,7 +28,9 @@ class AccountAdapter(DefaultAccountAdapter):
         digest = hashlib.sha256(message.body.encode()).hexdigest()[:24]
         kind = template_prefix.rsplit("/", 1)[-1]
         emails.queue_rendered(
-            key=f"allauth:{kind}:{email.lower()}:{digest}"[:255],
+            # The same message once a day at most: a notice whose text never changes ("you
+            # already have an account") is still sent again on a later day.
+            key=f"allauth:{kind}:{email.lower()}:{digest}:{timezone.localdate()}"[:255],
             kind=kind,
             to=email,
             subject=message.subject,
