@@ -33,6 +33,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/mypy foundation/audit.py foundation/emails.py foundation/uploads.py \
 		foundation/billing/services.py foundation/billing/events.py foundation/billing/stripe_sync.py \
 		foundation/checklists/services.py members/services/

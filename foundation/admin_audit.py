@@ -90,3 +90,18 @@ class AuditedModelAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{obj}: {exc}", messages.ERROR)
         if changed:
             self.message_user(request, f"{changed} {done}.", messages.SUCCESS)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Shows rows that change only through a service-backed admin page."""
+
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

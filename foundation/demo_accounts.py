@@ -8,7 +8,7 @@ from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 
-from members.models import User
+from foundation.accounts.models import User
 
 STAFF_EMAIL = "staff@example.org"
 STAFF_PASSWORD = "demo-staff-password"

@@ -42,7 +42,7 @@ def email_key(kind: str, obj: Any, recipient: str, occurrence: str = "") -> str:
 
 
 def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """Subject, text and HTML bodies of `template` (e.g. "members/emails/invitation")."""
+    """Subject, text and HTML bodies of `template` (e.g. "accounts/emails/invitation")."""
     context = {
         "FOUNDATION_NAME": settings.FOUNDATION_NAME,
         "SITE_URL": settings.SITE_URL,

@@ -20,6 +20,7 @@ urlpatterns = [
     path("credits/", include("credits.urls")),
     path("projects/", include("projects.urls")),
     path("", include("foundation.billing.urls")),
+    path("", include("foundation.accounts.urls")),
     path("", include("members.urls")),
 ]
 

@@ -1,24 +1,25 @@
 from csp.decorators import csp_update
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
-from members.models import Membership, Organization, OrganizationRole, Tier
+from foundation.accounts.models import Organization, OrganizationRole
+
+from . import programmes
 
 
 def home(request):
-    """The front page with live figures, read in a constant number of queries."""
-    figures = {
+    """The front page with live figures from the kernel and each programme, read in a
+    constant number of queries."""
+    context = {"figures": {
         "organizations": Organization.objects.aggregate(n=Count("pk"))["n"],
         "people": OrganizationRole.objects.aggregate(n=Count("user", distinct=True))["n"],
-    }
-    members_per_tier = Tier.objects.annotate(
-        members=Count("memberships", filter=Q(memberships__status=Membership.Status.ACTIVE))
-    ).values("name", "members")
-    return render(request, "home.html",
-                  {"figures": figures, "members_per_tier": list(members_per_tier)})
+    }}
+    for figures in programmes.home_figures:
+        context.update(figures())
+    return render(request, "home.html", context)
 
 
 def csrf_failure(request, reason=""):

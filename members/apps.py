@@ -3,8 +3,23 @@ from django.apps import AppConfig
 
 class MembersConfig(AppConfig):
     name = "members"
-    verbose_name = "Members"
+    verbose_name = "Membership"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        """Plug the membership programme into the kernel's pages, history, home page and
+        demo data, and connect its hooks (an invoice paid, an organization changed)."""
+        from foundation import programmes
+        from foundation.accounts import history, panels
+
+        from . import demo, demo_scale, receivers, selectors
+        from . import history as membership_history
         from .services import memberships  # noqa: F401  (connects the invoice-paid hook)
+
+        panels.panels.append(panels.Panel("members/_organization_panel.html",
+                                          receivers.organization_panel))
+        panels.summaries.append(receivers.organization_summary)
+        history.SENTENCES.update(membership_history.SENTENCES)
+        history.sources.append(membership_history.sources)
+        programmes.home_figures.append(selectors.members_per_tier)
+        programmes.demo_seeders.append(demo.seed)
+        programmes.scale_seeders.append(demo_scale.seed_scale)

@@ -7,9 +7,8 @@ import yaml
 from django.conf import settings
 from django.core.files.base import File
 
+from foundation.accounts.models import Organization, OrganizationRole, Role, User
 from foundation.uploads import UploadRejected, clean_logo
-
-from .models import Organization, OrganizationRole, Role, User
 
 LANDSCAPE_DIR = Path(settings.BASE_DIR) / "data" / "pytorch-landscape"
 MEMBERS_CATEGORY = "PyTorch Members"

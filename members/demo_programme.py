@@ -8,7 +8,9 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from .models import AgreementVersion, Benefit, FeeBand, Organization, Testimonial, Tier
+from foundation.accounts.models import Organization
+
+from .models import AgreementVersion, Benefit, FeeBand, Testimonial, Tier
 from .services.memberships import membership_import
 
 TIERS = [

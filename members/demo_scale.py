@@ -20,21 +20,12 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
+from foundation.accounts.models import Organization, OrganizationRole, Role, User
 from foundation.billing.models import Invoice, InvoiceLine, InvoiceSequence, Payment
 from foundation.checklists.models import ChecklistItem
 from foundation.models import AuditEntry
 
-from .models import (
-    Application,
-    Membership,
-    MembershipTerm,
-    Organization,
-    OrganizationRole,
-    Role,
-    Tier,
-    User,
-    add_year,
-)
+from .models import Application, Membership, MembershipTerm, Tier, add_year
 from .services.applications import current_agreement
 from .services.memberships import RENEWAL_NOTICE, term_end
 

@@ -1,16 +1,15 @@
-"""An organization's history in its people's words: each audit entry about the organization,
-its invitations, applications and memberships as a sentence with the actor's name."""
+"""The membership programme's part of an organization's history: its applications and
+memberships, and their sentences (registered with the kernel's history when the app is
+ready)."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date
 
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
-
 from foundation import audit
+from foundation.accounts.models import Organization
 from foundation.models import AuditEntry
 
-from .models import Application, Invitation, Membership, Organization, Role
+from .models import Application, Membership
 
 
 def _a(word: str) -> str:
@@ -38,29 +37,6 @@ def _membership_tier(entry: AuditEntry) -> str:
     return entry.object_repr.rsplit(" (", 1)[-1].removesuffix(")")
 
 
-def _invited(entry: AuditEntry) -> str:
-    return entry.object_repr.removeprefix("Invitation of ").rsplit(" to ", 1)[0]
-
-
-def _roles(entry: AuditEntry, who: str) -> str:
-    old, new = entry.old_value or {}, entry.new_value or {}
-    person = new.get("user") or old.get("user", "someone")
-    before, after = set(old.get("roles", [])), set(new.get("roles", []))
-    if not after:
-        return f"{who} removed {person} from the organization."
-
-    def labels(values: set[str]) -> str:
-        names = [Role(v).label for v in Role.values if v in values]
-        return f"the {audit.join_words(names)} role{'s' if len(names) > 1 else ''}"
-
-    changes = []
-    if after - before:
-        changes.append(f"gave {person} {labels(after - before)}")
-    if before - after:
-        changes.append(f"took away {labels(before - after)}")
-    return f"{who} {' and '.join(changes)}."
-
-
 def _membership_activated(entry: AuditEntry, who: str) -> str:
     new = entry.new_value or {}
     sentence = f"The {_membership_tier(entry)} membership started"
@@ -82,10 +58,6 @@ def _leave(entry: AuditEntry, who: str) -> str:
 
 
 SENTENCES: dict[str, Callable[[AuditEntry, str], str]] = {
-    "roles.set": _roles,
-    "invitation.create": lambda e, who: f"{who} invited {_invited(e)} to join.",
-    "invitation.accept": lambda e, who: f"{who} accepted the invitation and joined.",
-    "invitation.revoke": lambda e, who: f"{who} revoked the invitation of {_invited(e)}.",
     "application.submit": lambda e, who:
         f"{who} submitted {_a(_application_tier(e))} application.",
     "application.import": lambda e, who:
@@ -130,27 +102,7 @@ SENTENCES: dict[str, Callable[[AuditEntry, str], str]] = {
 }
 
 
-def describe(entry: AuditEntry) -> str:
-    """The entry as a sentence: the membership programme's own words for its actions, the
-    audit log's generic ones for the rest (foundation.audit.describe)."""
-    words = SENTENCES.get(entry.action)
-    return words(entry, audit.actor_name(entry)) if words else audit.describe(entry)
-
-
-def described(entries: Iterable[AuditEntry]) -> list[tuple[AuditEntry, str]]:
-    return [(entry, describe(entry)) for entry in entries]
-
-
-def organization_history(organization: Organization, *,
-                         limit: int = 20) -> list[tuple[AuditEntry, str]]:
-    """The newest entries about the organization and its invitations, applications and
-    memberships, each with its sentence."""
-    kinds = [(Organization, [organization.pk]),
-             (Invitation, organization.invitations.values_list("pk", flat=True)),
-             (Application, organization.applications.values_list("pk", flat=True)),
-             (Membership, organization.memberships.values_list("pk", flat=True))]
-    about = Q(pk__in=[])
-    for model, ids in kinds:
-        about |= Q(content_type=ContentType.objects.get_for_model(model),
-                   object_id__in=[str(pk) for pk in ids])
-    return described(AuditEntry.objects.filter(about).select_related("actor")[:limit])
+def sources(organization: Organization) -> list[tuple[type, list[int]]]:
+    """The organization's applications and memberships, for its history."""
+    return [(Application, list(organization.applications.values_list("pk", flat=True))),
+            (Membership, list(organization.memberships.values_list("pk", flat=True)))]

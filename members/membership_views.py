@@ -1,6 +1,5 @@
 """The public membership pages, the application and the signatory's acceptance."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
@@ -9,12 +8,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from foundation.accounts.models import Organization, Role
+from foundation.accounts.selectors import organization_for
 from foundation.audit import long_date
+from foundation.http import client_ip
 from foundation.transitions import DomainError
 
 from . import selectors, statuses
 from .forms import ApplicationForm, ProvideForm, ResubmitForm, SignatureForm
-from .models import Application, Membership, Organization, Role, Tier
+from .models import Application, Membership, Tier
 from .services import applications, memberships
 from .services.applications import current_agreement
 
@@ -28,15 +30,6 @@ def membership(request):
 
 def directory(request):
     return render(request, "members/directory.html", {"groups": selectors.directory()})
-
-
-def _client_ip(request) -> str | None:
-    """The signatory's address: behind our proxy (TRUST_X_FORWARDED_FOR), the first one it
-    forwards; otherwise the connection's."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.TRUST_X_FORWARDED_FOR and forwarded:
-        return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR")
 
 
 @login_required
@@ -60,7 +53,7 @@ def apply(request):
 def apply_for(request, slug):
     """The application of one organization, prefilled from it; its type and size are shown,
     with a link to change them on its page, and set the fee."""
-    org = selectors.organization_for(request.user, slug, admin=True)
+    org = organization_for(request.user, slug, admin=True)
     tier = request.GET.get("tier", "")
     form = ApplicationForm(request.POST or None, organization=org, initial={
         "billing_email": request.user.email, "tier": tier if tier.isdigit() else None})
@@ -108,10 +101,10 @@ def sign(request, token):
         try:
             if data["action"] == "decline":
                 applications.signature_decline(token=token, reason=data["reason"],
-                                               ip=_client_ip(request))
+                                               ip=client_ip(request))
             else:
                 applications.signature_accept(token=token, name=data["name"],
-                                              ip=_client_ip(request))
+                                              ip=client_ip(request))
         except DomainError as exc:  # used or replaced since the page was shown
             return render(request, "members/sign.html", {"error": str(exc)}, status=400)
         done = "declined" if data["action"] == "decline" else "accepted"
@@ -138,7 +131,7 @@ def resubmit(request, slug, application_id):
 
 
 def _own_application(request, slug, application_id) -> Application:
-    org = selectors.organization_for(request.user, slug, admin=True)
+    org = organization_for(request.user, slug, admin=True)
     application = Application.objects.filter(pk=application_id, organization=org).first()
     if application is None:
         raise Http404("No such application.")
@@ -190,7 +183,7 @@ def application_withdraw(request, slug, application_id):
 @require_http_methods(["GET", "POST"])
 def membership_leave(request, slug, membership_id):
     """GET says when the membership ends and what that changes; POST gives notice."""
-    org = selectors.organization_for(request.user, slug, admin=True)
+    org = organization_for(request.user, slug, admin=True)
     membership = Membership.objects.select_related("tier", "organization").filter(
         pk=membership_id, organization=org).first()
     if membership is None:
@@ -221,7 +214,7 @@ def provide(request, slug, item_id):
     from foundation.checklists.models import ChecklistItem
     from foundation.checklists.services import item_provide
 
-    org = selectors.organization_for(request.user, slug)
+    org = organization_for(request.user, slug)
     membership_ids = [str(pk) for pk in org.memberships.values_list("pk", flat=True)]
     item = ChecklistItem.objects.filter(
         pk=item_id, holder_id__in=membership_ids,

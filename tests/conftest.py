@@ -3,7 +3,7 @@ import os
 import pytest
 from django.core.cache import cache
 
-from tests.members.factories import OrganizationFactory, UserFactory
+from tests.accounts.factories import OrganizationFactory, UserFactory
 from tests.mfa import activate_totp
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made there

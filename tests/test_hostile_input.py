@@ -21,24 +21,17 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern, RoutePattern
 
+from foundation.accounts.models import Invitation, Organization, OrganizationRole, Role, User
+from foundation.accounts.services import invitation_create, invitation_token
 from foundation.billing import events
 from foundation.billing import services as billing
 from foundation.billing.models import Invoice, Payment
 from foundation.checklists.models import ChecklistItem
 from members.demo_programme import seed_catalogue
-from members.models import (
-    Application,
-    Invitation,
-    Membership,
-    MembershipTerm,
-    Organization,
-    OrganizationRole,
-    Role,
-    User,
-)
+from members.models import Application, Membership, MembershipTerm
 from members.models import Testimonial as MemberQuote  # pytest would collect Test*
-from members.services import applications, invitation_create, invitation_token
-from tests.members.factories import OrganizationFactory, UserFactory
+from members.services import applications
+from tests.accounts.factories import OrganizationFactory, UserFactory
 from tests.mfa import activate_totp
 
 pytestmark = pytest.mark.django_db
@@ -603,10 +596,10 @@ def _visitors(world: World) -> list[tuple[str, User | None, set[str]]]:
                               f"{a.item.pk}/provide/"}),
         ("organization admin", a.admin, {f"{dashboard}/edit/", f"{dashboard}/invite/",
                                          f"{dashboard}/people/{a.member.pk}/roles/"}),
-        ("staff", world.staff, {f"/admin/members/organization/{a.org.pk}/change/",
-                                "/admin/members/organization/add/",
+        ("staff", world.staff, {f"/admin/accounts/organization/{a.org.pk}/change/",
+                                "/admin/accounts/organization/add/",
                                 f"/admin/members/tier/{a.completed.tier_id}/fee-bands/",
-                                f"/admin/members/user/{a.member.pk}/change/"}),
+                                f"/admin/accounts/user/{a.member.pk}/change/"}),
     ]
 
 

@@ -6,8 +6,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 
+from foundation.accounts.models import Organization
 from foundation.models import AttemptedWork
-from members.models import Organization
 
 CURRENCY = "USD"
 

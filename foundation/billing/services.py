@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from foundation import audit, emails
+from foundation.accounts.models import Organization, OrganizationRole, Role
 from foundation.transitions import DomainError, transition
-from members.models import Organization, OrganizationRole, Role
 
 from . import stripe_api
 from .models import CURRENCY, Invoice, InvoiceLine, InvoiceSequence, Payment

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from members.models import OrganizationRole, Role
+from foundation.accounts.models import OrganizationRole, Role
 
 from . import events, pdf
 from .models import Invoice

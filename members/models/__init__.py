@@ -1,15 +1,6 @@
-"""The members app's tables: accounts and organizations, the membership catalogue,
-applications and memberships."""
+"""The membership programme's tables: the catalogue, applications, memberships and their
+terms, eligibility checks. Organizations and people are the kernel's (foundation.accounts)."""
 
-from .accounts import (
-    INVITATION_LIFETIME,
-    AccountManager,
-    Invitation,
-    Organization,
-    OrganizationRole,
-    Role,
-    User,
-)
 from .applications import SIGNATURE_LINK_LIFETIME, Application
 from .catalogue import AgreementVersion, Benefit, FeeBand, Testimonial, Tier
 from .eligibility import TYPE_CHANGE_WINDOW, EligibilityCheck
@@ -31,11 +22,4 @@ __all__ = [
     "Testimonial",
     "Tier",
     "add_year",
-    "AccountManager",
-    "INVITATION_LIFETIME",
-    "Invitation",
-    "Organization",
-    "OrganizationRole",
-    "Role",
-    "User",
 ]

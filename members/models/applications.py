@@ -5,7 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .accounts import Organization, at_most_max_employees
+from foundation.accounts.models import Organization, at_most_max_employees
+
 from .catalogue import AgreementVersion, Tier
 
 SIGNATURE_LINK_LIFETIME = timedelta(days=14)

@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
-from .accounts import Organization, at_most_max_employees
+from foundation.accounts.models import Organization, at_most_max_employees
 
 
 def validate_organization_types(value) -> None:

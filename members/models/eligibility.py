@@ -5,7 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .accounts import Organization
+from foundation.accounts.models import Organization
+
 from .applications import Application
 
 ELIGIBILITY_CHECK_DAYS = 7

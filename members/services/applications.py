@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from foundation import audit, emails
+from foundation.accounts.models import Organization, OrganizationRole, Role, User
 from foundation.transitions import DomainError, transition
 from members.models import (
     SIGNATURE_LINK_LIFETIME,
@@ -20,11 +21,7 @@ from members.models import (
     Application,
     EligibilityCheck,
     Membership,
-    Organization,
-    OrganizationRole,
-    Role,
     Tier,
-    User,
 )
 
 from .eligibility import check_open, type_changed_recently

@@ -8,9 +8,9 @@ from itertools import pairwise
 from django.db import transaction
 
 from foundation import audit
+from foundation.accounts.models import MAX_EMPLOYEES, User, at_most_max_employees
 from foundation.transitions import DomainError
-from members.models import FeeBand, Tier, User
-from members.models.accounts import MAX_EMPLOYEES, at_most_max_employees
+from members.models import FeeBand, Tier
 
 # (min_employees, max_employees or None for no upper bound, annual fee in USD)
 Band = tuple[int, int | None, Decimal]

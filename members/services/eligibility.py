@@ -8,15 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from foundation import audit, emails
+from foundation.accounts.models import Organization, User
 from foundation.transitions import DomainError, transition
-from members.models import (
-    TYPE_CHANGE_WINDOW,
-    Application,
-    EligibilityCheck,
-    Membership,
-    Organization,
-    User,
-)
+from members.models import TYPE_CHANGE_WINDOW, Application, EligibilityCheck, Membership
 from members.models.eligibility import ELIGIBILITY_CHECK_DAYS
 
 
@@ -25,16 +19,6 @@ def type_changed_recently(organization: Organization) -> bool:
     return audit.history(organization).filter(
         action="organization.update", new_value__has_key="type", created_at__gte=since,
     ).exists()
-
-
-def type_history(organization: Organization) -> list[str]:
-    """The organization's type changes, newest first, for staff."""
-    return [
-        f"{entry.created_at:%-d %B %Y}: {entry.old_value.get('type')} → "
-        f"{entry.new_value.get('type')}" + (f" by {entry.actor}" if entry.actor else "")
-        for entry in audit.history(organization).filter(action="organization.update",
-                                                        new_value__has_key="type")
-    ]
 
 
 def check_open(*, organization: Organization, reason: str,

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from foundation import audit, emails
+from foundation.accounts.models import Organization, OrganizationRole, Role, User
 from foundation.billing import services as billing
 from foundation.billing.models import Invoice
 from foundation.billing.signals import invoice_paid
@@ -23,11 +24,7 @@ from members.models import (
     Application,
     Membership,
     MembershipTerm,
-    Organization,
-    OrganizationRole,
-    Role,
     Tier,
-    User,
     add_year,
 )
 

@@ -2,11 +2,11 @@ from decimal import Decimal
 
 import pytest
 
+from foundation.accounts.models import OrganizationRole, Role
 from foundation.billing import services, stripe_api
-from members.models import OrganizationRole, Role
+from tests.accounts.factories import OrganizationFactory, UserFactory
 from tests.billing.stripe_fake import FakeStripe
 from tests.billing.webhooks import WEBHOOK_SECRET
-from tests.members.factories import OrganizationFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)

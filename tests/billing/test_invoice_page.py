@@ -1,7 +1,7 @@
 import pytest
 
-from members.models import OrganizationRole, Role
-from tests.members.factories import OrganizationFactory, UserFactory
+from foundation.accounts.models import OrganizationRole, Role
+from tests.accounts.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

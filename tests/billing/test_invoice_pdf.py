@@ -11,11 +11,11 @@ from PIL import ImageFile
 from pypdf import PdfReader
 
 from foundation import emails
+from foundation.accounts.models import OrganizationRole, Role
 from foundation.billing import pdf, services
 from foundation.billing.models import Invoice, Payment
 from foundation.models import OutboundEmail
-from members.models import OrganizationRole, Role
-from tests.members.factories import OrganizationFactory, UserFactory
+from tests.accounts.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

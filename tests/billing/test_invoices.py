@@ -8,8 +8,8 @@ from foundation.billing.models import Invoice, Payment
 from foundation.billing.signals import invoice_paid
 from foundation.models import AuditEntry
 from foundation.transitions import DomainError
+from tests.accounts.factories import OrganizationFactory
 from tests.concurrency import at_once
-from tests.members.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 

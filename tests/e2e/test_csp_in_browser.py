@@ -9,7 +9,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from foundation.billing import services
-from tests.members.factories import OrganizationFactory
+from tests.accounts.factories import OrganizationFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -63,7 +63,7 @@ def test_the_api_documentation_runs_under_the_policy(new_page, live_server):
 
 def test_the_admin_runs_under_the_policy(new_page, live_server, admin_user):
     page = watched_page(new_page, live_server, admin_user)
-    for path in ["/admin/", "/admin/billing/invoice/", "/admin/members/organization/add/",
+    for path in ["/admin/", "/admin/billing/invoice/", "/admin/accounts/organization/add/",
                  "/admin/foundation/outboundemail/"]:
         visit(page, f"{live_server.url}{path}")
     expect(page.locator("#main")).to_have_class(re.compile(r"\bshifted\b"))

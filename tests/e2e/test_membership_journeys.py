@@ -14,13 +14,14 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from foundation.accounts.models import Organization
 from foundation.billing.models import Invoice, Payment
 from members.demo_programme import seed_catalogue
-from members.models import Application, Membership, Organization, Tier
+from members.models import Application, Membership, Tier
+from tests.accounts.factories import PASSWORD, OrganizationFactory, UserFactory
 from tests.billing.webhooks import URL as WEBHOOK_PATH
 from tests.billing.webhooks import WEBHOOK_SECRET, invoice_event, signature
 from tests.mail import link_in
-from tests.members.factories import PASSWORD, OrganizationFactory, UserFactory
 from tests.mfa import totp_code
 
 pytestmark = [pytest.mark.e2e]

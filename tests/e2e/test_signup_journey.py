@@ -9,7 +9,7 @@ from django.core import mail
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from members.models import Invitation, Organization, OrganizationRole, Role
+from foundation.accounts.models import Invitation, Organization, OrganizationRole, Role
 from tests.mail import link_in
 
 pytestmark = [pytest.mark.e2e]

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from foundation.staff_mfa import SET_UP_FIRST
-from tests.members.factories import PASSWORD, UserFactory
+from tests.accounts.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.e2e]
 

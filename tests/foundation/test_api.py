@@ -11,10 +11,10 @@ from django.contrib.staticfiles import finders
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from foundation.accounts.models import Organization
 from members.demo_programme import seed_catalogue
-from members.models import Organization
 from members.services import memberships
-from tests.members.factories import OrganizationFactory
+from tests.accounts.factories import OrganizationFactory
 
 # The API's own pages, which are not operations of the API.
 NOT_OPERATIONS = {"openapi-json", "openapi-view", "api-root"}

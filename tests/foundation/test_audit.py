@@ -1,8 +1,9 @@
 import pytest
 
+from foundation.accounts.models import Organization
 from foundation.models import AuditEntry
-from members.models import Organization, catalogue
-from tests.members.factories import OrganizationFactory
+from members.models import catalogue
+from tests.accounts.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +26,13 @@ def test_history_page_shows_audit_entries(admin_client, admin_user):
 
     org = OrganizationFactory()
     audit.record(org, actor=admin_user, action="organization.update", note="renamed")
-    html = admin_client.get(f"/admin/members/organization/{org.pk}/history/").content.decode()
+    html = admin_client.get(f"/admin/accounts/organization/{org.pk}/history/").content.decode()
     assert 'id="audit-log"' in html
     assert "organization.update" in html and "renamed" in html
 
 
 def test_admin_delete_is_audited(admin_client):
     org = OrganizationFactory()
-    admin_client.post(f"/admin/members/organization/{org.pk}/delete/", {"post": "yes"})
+    admin_client.post(f"/admin/accounts/organization/{org.pk}/delete/", {"post": "yes"})
     assert not Organization.objects.exists()
     assert AuditEntry.objects.filter(action="admin.delete", object_repr=str(org)).exists()

@@ -7,9 +7,9 @@ import pytest
 from django.apps import apps
 
 from foundation import audit
+from foundation.accounts.models import User
 from foundation.models import AuditEntry
-from members.models import User
-from tests.members.factories import OrganizationFactory, UserFactory
+from tests.accounts.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def assert_secret_nowhere_in_the_log():
 
 
 def test_adding_a_user_in_the_admin_records_no_password(admin_client):
-    response = admin_client.post("/admin/members/user/add/", {
+    response = admin_client.post("/admin/accounts/user/add/", {
         "email": "new@example.org", "password1": SECRET, "password2": SECRET,
         "usable_password": "true",
     })
@@ -45,7 +45,7 @@ def test_adding_a_user_in_the_admin_records_no_password(admin_client):
 def test_changing_a_password_in_the_admin_records_no_password(admin_client):
     user = UserFactory()
     audit.record(user, action="user.created")
-    response = admin_client.post(f"/admin/members/user/{user.pk}/password/", {
+    response = admin_client.post(f"/admin/accounts/user/{user.pk}/password/", {
         "password1": SECRET, "password2": SECRET, "usable_password": "true",
     })
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -58,7 +58,7 @@ def test_changing_a_password_in_the_admin_records_no_password(admin_client):
 
 def test_ordinary_user_change_is_recorded_readably(admin_client):
     user = UserFactory(first_name="Ada", last_name="Lovelace", date_joined=JOINED)
-    response = admin_client.post(f"/admin/members/user/{user.pk}/change/", {
+    response = admin_client.post(f"/admin/accounts/user/{user.pk}/change/", {
         "email": user.email, "first_name": "Grace", "last_name": "Lovelace",
         "is_active": "on", **JOINED_FIELDS,
     })
@@ -72,7 +72,7 @@ def test_ordinary_user_change_is_recorded_readably(admin_client):
 def test_many_to_many_is_named_not_dumped(admin_client):
     group = apps.get_model("auth", "Group").objects.create(name="Board")
     user = UserFactory(date_joined=JOINED)
-    response = admin_client.post(f"/admin/members/user/{user.pk}/change/", {
+    response = admin_client.post(f"/admin/accounts/user/{user.pk}/change/", {
         "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
         "is_active": "on", "groups": [group.pk], **JOINED_FIELDS,
     })
@@ -83,18 +83,18 @@ def test_many_to_many_is_named_not_dumped(admin_client):
 
 
 def test_history_page_names_the_changed_secret(admin_client):
-    admin_client.post("/admin/members/user/add/", {
+    admin_client.post("/admin/accounts/user/add/", {
         "email": "new@example.org", "password1": SECRET, "password2": SECRET,
         "usable_password": "true",
     })
     user = User.objects.get(email="new@example.org")
-    html = admin_client.get(f"/admin/members/user/{user.pk}/history/").content.decode()
+    html = admin_client.get(f"/admin/accounts/user/{user.pk}/history/").content.decode()
     assert "Changed: password1, password2" in html
     assert SECRET not in html
 
 
 def test_migration_scrubs_secrets_already_in_the_log():
-    migration = importlib.import_module("foundation.migrations.0003_scrub_audit_secrets")
+    migration = importlib.import_module("foundation.migrations.0002_scrub_audit_secrets")
     org = OrganizationFactory()
     leaked = audit.record(
         org, action="admin.change", old={"employees": 1, "api_token": "old-token"},

@@ -3,12 +3,12 @@
 import pytest
 
 from foundation import audit
+from foundation.accounts import history, services
+from foundation.accounts.models import Organization, Role
 from foundation.models import AuditEntry
-from members import history, services
 from members.demo_programme import seed_catalogue
-from members.models import Organization, Role
 from members.services import applications
-from tests.members.factories import OrganizationFactory, UserFactory
+from tests.accounts.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from foundation.checklists.services import ItemSpec, checklist_ensure
 from foundation.models import AuditEntry
 from members.demo_programme import seed_catalogue
 from members.services.memberships import membership_import
+from tests.accounts.factories import OrganizationFactory, UserFactory
 from tests.admin_forms import change_form_data
-from tests.members.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.urls import path
 
 from foundation import urls as portal_urls
 from foundation.billing import services
-from tests.members.factories import OrganizationFactory
+from tests.accounts.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def test_pages_forbid_inline_and_foreign_script_objects_and_framing(client, url)
 
 
 @pytest.mark.parametrize("url", ["/admin/", "/admin/billing/invoice/",
-                                 "/admin/members/organization/add/"])
+                                 "/admin/accounts/organization/add/"])
 def test_the_admin_pages_carry_the_same_policy(admin_client, url):
     response = admin_client.get(url)
     assert response.status_code == 200

@@ -52,7 +52,7 @@ def _strict_names(settings):
 
 def test_every_message_is_found():
     assert len(TEMPLATES) >= 15
-    assert "members/emails/invitation" in TEMPLATES
+    assert "accounts/emails/invitation" in TEMPLATES
     assert "billing/emails/invoice_issued" in TEMPLATES
 
 

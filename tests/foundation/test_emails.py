@@ -4,11 +4,11 @@ import pytest
 from django.core import mail
 
 from foundation import emails
+from foundation.accounts.models import Invitation
+from foundation.accounts.services import invitation_create
 from foundation.models import OutboundEmail
 from foundation.tasks import MAX_EMAIL_ATTEMPTS, send_email
-from members.models import Invitation
-from members.services import invitation_create
-from tests.members.factories import OrganizationFactory
+from tests.accounts.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def invitation(django_capture_on_commit_callbacks):
 
 def test_message_is_stored_under_its_key_and_sent_after_commit(invitation):
     message = OutboundEmail.objects.get()
-    assert message.key == f"invitation:members.invitation:{invitation.pk}:a@example.com"
+    assert message.key == f"invitation:accounts.invitation:{invitation.pk}:a@example.com"
     assert message.status == OutboundEmail.Status.SENT
     assert message.body_html and message.body_text
     assert len(mail.outbox) == 1
@@ -50,7 +50,7 @@ def test_running_the_task_twice_sends_once(invitation):
 def test_queueing_the_same_message_twice_stores_one(invitation):
     again = emails.queue(
         kind="invitation", obj=invitation, to="A@example.com",
-        template="members/emails/invitation",
+        template="accounts/emails/invitation",
         context={"invitation": invitation, "organization": invitation.organization,
                  "inviter": invitation.invited_by, "url": "x", "expires_at": None},
     )

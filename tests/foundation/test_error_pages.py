@@ -13,7 +13,7 @@ from django.urls import path
 
 from foundation import urls as portal_urls
 from foundation import views
-from members.models import Organization
+from foundation.accounts.models import Organization
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 

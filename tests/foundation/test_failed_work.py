@@ -9,7 +9,7 @@ from django.core import mail
 from foundation import emails
 from foundation.models import AuditEntry, OutboundEmail
 from foundation.tasks import MAX_EMAIL_ATTEMPTS, send_email
-from tests.members.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

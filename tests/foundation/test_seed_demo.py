@@ -2,8 +2,8 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.core.management import call_command
 
+from foundation.accounts.models import Organization, OrganizationRole, User
 from foundation.demo_accounts import STAFF_EMAIL, STAFF_PASSWORD, STAFF_TOTP_SECRET
-from members.models import Organization, OrganizationRole, User
 
 pytestmark = pytest.mark.django_db
 

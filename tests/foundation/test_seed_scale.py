@@ -1,8 +1,9 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from foundation.accounts.models import Organization, OrganizationRole, Role, User
 from foundation.billing.models import Invoice, InvoiceSequence
-from members.models import Membership, Organization, OrganizationRole, Role, User
+from members.models import Membership
 
 pytestmark = pytest.mark.django_db
 

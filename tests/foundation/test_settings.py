@@ -12,7 +12,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from foundation import media
-from tests.members.factories import OrganizationFactory
+from tests.accounts.factories import OrganizationFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 STRONG_KEY = "k3Jd9!xQ2m#Vb7Lr$Tz5Wn8Hp@Yc4Fg6Sa1Ue0Io-Pq_Rs+Tt=Uv(Wx)Yz*Ab&Cd^Ef"
@@ -105,7 +105,7 @@ def test_env_example_documents_every_setting():
 
 STORAGES_SHOW = (
     "from django.core.files.storage import storages; import json; "
-    "from members.models import Organization; "
+    "from foundation.accounts.models import Organization; "
     "logo = Organization._meta.get_field('logo').storage; "
     "print(json.dumps({name: {'backend': type(storages[name]).__name__, "
     "'acl': getattr(storages[name], 'default_acl', None), "

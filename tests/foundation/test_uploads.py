@@ -14,8 +14,8 @@ from PIL import Image
 
 from foundation import uploads
 from foundation.uploads import NOT_AN_IMAGE, UploadRejected, charge_logo_upload, clean_logo
+from tests.accounts.factories import UserFactory
 from tests.concurrency import at_once
-from tests.members.factories import UserFactory
 
 LOGO_DIR = Path(__file__).resolve().parents[2] / "data" / "pytorch-landscape" / "hosted_logos"
 LOGOS = sorted(path.name for path in LOGO_DIR.iterdir())

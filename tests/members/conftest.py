@@ -1,11 +1,11 @@
 import pytest
 from django.core import mail
 
+from foundation.accounts.models import Organization
 from members.demo_programme import seed_catalogue
-from members.models import Organization
 from members.services import applications
+from tests.accounts.factories import OrganizationFactory
 from tests.mail import link_in
-from tests.members.factories import OrganizationFactory
 
 
 @pytest.fixture

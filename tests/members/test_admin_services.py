@@ -8,16 +8,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from foundation.accounts.models import Organization, OrganizationRole, Role
 from foundation.checklists.models import ChecklistItem
 from foundation.models import AuditEntry
-from members.models import Benefit, FeeBand, Organization, OrganizationRole, Role
+from members.models import Benefit, FeeBand
 from members.services.memberships import LOGO_BENEFIT, membership_import
+from tests.accounts.factories import OrganizationFactory, UserFactory
 from tests.admin_forms import change_form_data
-from tests.members.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-ORGS = "/admin/members/organization/"
+ORGS = "/admin/accounts/organization/"
 
 
 def inline_of(response, model):

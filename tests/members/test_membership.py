@@ -6,16 +6,17 @@ from django.core import mail
 from django.db import IntegrityError
 from django.utils import timezone
 
+from foundation.accounts.models import Organization
 from foundation.billing import services as billing
 from foundation.billing.models import Invoice, Payment
 from foundation.checklists.models import ChecklistItem
 from foundation.models import AuditEntry, OutboundEmail
 from foundation.transitions import DomainError
-from members.models import Application, FeeBand, Membership, MembershipTerm, Organization
+from members.models import Application, FeeBand, Membership, MembershipTerm
 from members.services import applications, memberships
+from tests.accounts.factories import OrganizationFactory, UserFactory
 from tests.concurrency import at_once
 from tests.mail import link_in
-from tests.members.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from members.models import Application
 from members.services.memberships import membership_import
-from tests.members.factories import OrganizationFactory
+from tests.accounts.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,12 +6,13 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from foundation.accounts.models import Organization
 from foundation.billing import services as billing
 from foundation.billing.models import Invoice, Payment
 from foundation.models import AuditEntry
-from members.models import Application, Membership, Organization, add_year
+from members.models import Application, Membership, add_year
 from members.services import applications, memberships
-from tests.members.factories import OrganizationFactory, UserFactory
+from tests.accounts.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

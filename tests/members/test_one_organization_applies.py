@@ -8,10 +8,11 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
+from foundation.accounts.services import organization_update
 from foundation.billing.models import Invoice
 from members.models import Application, EligibilityCheck, Membership
-from members.services import eligibility, organization_update
-from tests.members.factories import OrganizationFactory
+from members.services import eligibility
+from tests.accounts.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,15 +6,16 @@ from datetime import date
 import pytest
 from django.core import mail, signing
 
+from foundation.accounts.models import OrganizationRole, Role
 from foundation.billing import services as billing
 from foundation.billing.models import Invoice, Payment
 from foundation.models import AuditEntry, OutboundEmail
 from foundation.transitions import DomainError
-from members.models import Application, Membership, OrganizationRole, Role
+from members.models import Application, Membership
 from members.services import applications, memberships
 from members.statuses import state_in_words
+from tests.accounts.factories import OrganizationFactory, UserFactory
 from tests.mail import link_in
-from tests.members.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

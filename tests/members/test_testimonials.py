@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.utils.html import escape
 
+from foundation.accounts.models import Organization
 from members import models
 from members.demo_programme import FOUNDING, FOUNDING_QUOTES
 
@@ -29,7 +30,7 @@ def test_the_data_file_holds_one_published_quote_per_founding_member():
 
 def test_each_founding_member_has_its_published_quote_attributed_to_the_page():
     call_command("seed_demo")
-    founders = models.Organization.objects.filter(is_founding_member=True)
+    founders = Organization.objects.filter(is_founding_member=True)
     assert sorted(founders.values_list("slug", flat=True)) == sorted(FOUNDING)
     for org in founders:
         testimonial = models.Testimonial.objects.get(organization=org)

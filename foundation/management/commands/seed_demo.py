@@ -1,9 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from foundation import demo_accounts
-from members import demo as members_demo
-from members.demo_scale import seed_scale
+from foundation import demo_accounts, programmes
+from foundation.accounts.models import Organization
 
 
 class Command(BaseCommand):
@@ -19,11 +18,13 @@ class Command(BaseCommand):
         if options["orgs"] < 0:
             raise CommandError("--orgs takes the number of organizations to add, 0 or more.")
         users = demo_accounts.seed()
-        organizations = members_demo.seed(users)
+        for seed in programmes.demo_seeders:
+            seed(users)
         if options["orgs"]:
-            seed_scale(options["orgs"], self.stdout)
+            for seed_scale in programmes.scale_seeders:
+                seed_scale(options["orgs"], self.stdout)
         self.stdout.write(self.style.SUCCESS(
-            f"Demo data ready: {len(organizations)} organizations.\n"
+            f"Demo data ready: {Organization.objects.count()} organizations.\n"
             f"  Staff (admin at /admin/): {demo_accounts.STAFF_EMAIL} / "
             f"{demo_accounts.STAFF_PASSWORD}\n"
             f"    then the code from an authenticator app holding the key "

@@ -1,0 +1,13 @@
+"""What the programmes add to the kernel's shared pages and commands: the home page's live
+figures and the demo data. The kernel imports no programme; each registers here when its app
+is ready (see members/apps.py)."""
+
+from collections.abc import Callable
+from typing import Any
+
+# Each returns context for home.html, read in a constant number of queries.
+home_figures: list[Callable[[], dict[str, Any]]] = []
+# Each loads its programme's demo data, given the demo users; safe to run again.
+demo_seeders: list[Callable[[dict[str, Any]], None]] = []
+# Each adds `count` generated rows of its programme for trying pages at scale.
+scale_seeders: list[Callable[[int, Any], None]] = []
