@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class FoundationConfig(AppConfig):
     name = "foundation"
-    verbose_name = "Foundation"
+    verbose_name = "Audit and e-mail"
 
     def ready(self) -> None:
         from django.conf import settings

@@ -266,7 +266,7 @@ class MembershipAdmin(AuditedModelAdmin):
         rows = (
             [m.organization.legal_name, m.organization.display_name, m.tier.name, m.status,
              m.starts_on or "", m.ends_on or "", m.organization.get_type_display(),
-             m.organization.employees, m.organization.country, m.organization.website,
+             m.organization.employees, m.organization.country.name, m.organization.website,
              "yes" if m.organization.is_founding_member else "", m.board_representative,
              m.tac_representative]
             for m in queryset.select_related("organization", "tier")

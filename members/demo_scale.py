@@ -20,6 +20,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
+from foundation.accounts.countries import country_code
 from foundation.accounts.models import Organization, OrganizationRole, Role, User
 from foundation.billing.models import Invoice, InvoiceLine, InvoiceSequence, Payment
 from foundation.checklists.models import ChecklistItem
@@ -190,7 +191,8 @@ def _build(rng: random.Random, count: int, tiers: list[Tier], today: date) -> li
         fee = tier.fee_for(employees) if tier else Decimal("0")
         legal = (f"{display} {rng.choice(COMPANY_FORMS)}" if kind == Organization.Type.COMPANY
                  else display)
-        org = Organization(legal_name=legal, display_name=display, slug=slug, country=country,
+        org = Organization(legal_name=legal, display_name=display, slug=slug,
+                           country=country_code(country),
                            website=f"https://www.{slug}.example", type=kind,
                            employees=employees)
         pending = fee > 0 and rng.random() < 0.05
@@ -248,7 +250,7 @@ def _plan_terms(rng: random.Random, item: _Org, today: date) -> Membership:
             item.invoices.append((term, Invoice(
                 organization=item.org, total=item.fee, issue_date=issued,
                 due_date=issued + PAYMENT_TERMS, billing_name=item.org.legal_name,
-                billing_address=f"1 {item.org.display_name} Way\n{item.org.country}",
+                billing_address=f"1 {item.org.display_name} Way\n{item.org.country.name}",
                 billing_emails=[item.billing_email],
                 status=Invoice.Status.PAID if paid else Invoice.Status.OPEN,
                 paid_at=_at(paid_on) if paid_on else None,
@@ -318,7 +320,7 @@ def seed_scale(orgs: int, stdout) -> int:
             employees=item.org.employees, signatory_name=str(admin),
             signatory_title=rng.choice(TITLES), signatory_email=admin.email,
             billing_email=item.billing_email,
-            billing_address=f"1 {item.org.display_name} Way\n{item.org.country}",
+            billing_address=f"1 {item.org.display_name} Way\n{item.org.country.name}",
             lf_silver_attested=item.tier.requires_lf_silver, agreement=agreement,
             decided_at=signed, signed_at=signed, signed_name=str(admin),
             signed_version=agreement,

@@ -1,4 +1,5 @@
 from django import forms
+from django_countries.fields import CountryField
 
 from foundation.accounts.models import Organization
 
@@ -19,6 +20,7 @@ class ApplicationForm(forms.Form):
         "receive a link to accept the membership agreement.")
     billing_email = forms.EmailField(label="Billing contact e-mail")
     billing_address = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    billing_country = CountryField(blank=True).formfield(label="Billing country")
     po_number = forms.CharField(label="PO number", max_length=64, required=False)
     tax_id = forms.CharField(label="Tax ID", max_length=64, required=False)
     lf_silver_attested = forms.BooleanField(

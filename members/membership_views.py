@@ -56,7 +56,8 @@ def apply_for(request, slug):
     org = organization_for(request.user, slug, admin=True)
     tier = request.GET.get("tier", "")
     form = ApplicationForm(request.POST or None, organization=org, initial={
-        "billing_email": request.user.email, "tier": tier if tier.isdigit() else None})
+        "billing_email": request.user.email, "billing_country": org.country,
+        "tier": tier if tier.isdigit() else None})
     fee = None
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django_countries.fields import CountryField
 
 from foundation.uploads import public_storage
 
@@ -74,7 +75,7 @@ class Organization(models.Model):
     display_name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=80, unique=True)
     website = models.URLField(blank=True)
-    country = models.CharField(max_length=80, blank=True)
+    country = CountryField(blank=True)
     type = models.CharField(max_length=16, choices=Type.choices, default=Type.COMPANY)
     employees = models.PositiveIntegerField(
         "consolidated employees", default=1,

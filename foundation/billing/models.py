@@ -5,6 +5,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django_countries.fields import CountryField
 
 from foundation.accounts.models import Organization
 from foundation.models import AttemptedWork
@@ -47,6 +48,7 @@ class Invoice(models.Model):
     tax_id = models.CharField("tax ID", max_length=64, blank=True)
     billing_name = models.CharField(max_length=200)
     billing_address = models.TextField(blank=True, max_length=2000)
+    billing_country = CountryField(blank=True)
     billing_emails = models.JSONField(default=list, blank=True)
 
     # What the invoice pays for (a membership term, a pledge's cash contribution).

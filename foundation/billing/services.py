@@ -42,6 +42,7 @@ def invoice_create(
     po_number: str = "",
     tax_id: str = "",
     billing_address: str = "",
+    billing_country: str = "",
     extra_emails: Iterable[str] = (),
     actor: Any = None,
 ) -> Invoice:
@@ -59,6 +60,7 @@ def invoice_create(
         tax_id=tax_id,
         billing_name=organization.legal_name,
         billing_address=billing_address,
+        billing_country=billing_country,
         billing_emails=sorted({*billing_emails(organization), *filter(None, extra_emails)}),
         subject_type=ContentType.objects.get_for_model(subject) if subject else None,
         subject_id=str(subject.pk) if subject else "",

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django_countries.fields import CountryField
 
 from foundation.accounts.models import Organization, at_most_max_employees
 
@@ -62,6 +63,7 @@ class Application(models.Model):
     signatory_email = models.EmailField()
     billing_email = models.EmailField("billing contact e-mail")
     billing_address = models.TextField(max_length=2000)
+    billing_country = CountryField(blank=True)
     po_number = models.CharField("PO number", max_length=64, blank=True)
     tax_id = models.CharField("tax ID", max_length=64, blank=True)
     lf_silver_attested = models.BooleanField("LF Silver membership attested", default=False)

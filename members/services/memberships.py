@@ -57,7 +57,8 @@ def _invoice_term(term: MembershipTerm, *, actor: Any = None) -> None:
         lines=[(f"{membership.tier} membership, {term.starts_on:%-d %b %Y} – "
                 f"{term.ends_on:%-d %b %Y}", term.fee)],
         subject=term, po_number=application.po_number, tax_id=application.tax_id,
-        billing_address=application.billing_address, extra_emails=[application.billing_email],
+        billing_address=application.billing_address,
+        billing_country=application.billing_country, extra_emails=[application.billing_email],
         actor=actor,
     )
     term.invoice = invoice

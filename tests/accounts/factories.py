@@ -39,7 +39,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     display_name = factory.Sequence(lambda n: f"Example Systems {n}")
     slug = factory.Sequence(lambda n: f"example-systems-{n}")
     website = "https://example.com/"
-    country = "United States"
+    country = "US"
     type = Organization.Type.COMPANY
     employees = 1200
 

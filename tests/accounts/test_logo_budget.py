@@ -179,7 +179,7 @@ def test_clear_without_a_logo_changes_nothing(client, user):
     """A forged "Clear" on the new-organization form, which has no logo to clear."""
     client.force_login(user)
     data = {"legal_name": "Acme AI Ltd", "display_name": "Acme AI", "slug": "acme-ai",
-            "website": "https://acme.example", "country": "Germany", "type": "company",
+            "website": "https://acme.example", "country": "DE", "type": "company",
             "employees": "10", "logo-clear": "on"}
     assert client.post("/dashboard/organizations/new/", data).status_code == 302
     assert not Organization.objects.get(slug="acme-ai").logo

@@ -21,7 +21,7 @@ def org_data(**overrides):
         "display_name": "Acme AI",
         "slug": "acme-ai",
         "website": "https://acme.example",
-        "country": "Germany",
+        "country": "DE",
         "type": "company",
         "employees": "1200",
         **overrides,

@@ -92,7 +92,7 @@ def test_signup_create_organization_and_invite_a_colleague_who_joins(
     form.locator("input[name='display_name']").fill("Acme AI")
     form.locator("input[name='slug']").fill("acme-ai")
     form.locator("input[name='website']").fill("https://acme.example")
-    form.locator("input[name='country']").fill("Germany")
+    form.locator("select[name='country']").select_option("DE")
     form.locator("select[name='type']").select_option("company")
     form.locator("input[name='employees']").fill("250")
     form.locator("input[name='logo']").set_input_files(logo)

@@ -37,7 +37,7 @@ def test_creating_and_changing_the_organization(org, ada):
     assert sentence.startswith("Ada Lovelace changed ")
     assert "the consolidated employees from 300 to 5,000" in sentence
     assert "the type from Company to Nonprofit" in sentence
-    services.organization_update(organization=org, actor=ada, country="Germany",
+    services.organization_update(organization=org, actor=ada, country="DE",
                                  is_founding_member=True)
     sentence = history.describe(last("organization.update"))
     assert "the country from nothing to Germany" in sentence

@@ -29,7 +29,7 @@ TOO_MANY = "No organization has more than 10,000,000 employees; check the number
 
 def org_data(**overrides):
     return {"legal_name": "Acme Artificial Intelligence Ltd", "display_name": "Acme AI",
-            "slug": "acme-ai", "website": "https://acme.example", "country": "Germany",
+            "slug": "acme-ai", "website": "https://acme.example", "country": "DE",
             "type": "company", "employees": "1200", **overrides}
 
 
