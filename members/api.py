@@ -5,7 +5,7 @@
 
 from datetime import date
 
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from . import selectors
 
@@ -36,13 +36,21 @@ class Directory(Schema):
                     "active members is left out.")
 
 
+PAGE_SIZE = 500
+
+
 @router.get(
     "/members.json", response=Directory, url_name="members", summary="Member directory",
     description="Active members only, grouped by tier, as /members/ shows them: memberships "
-                "awaiting payment, lapsed or ended are not listed. The list is whole, not "
-                "paged; it holds one entry per active member.",
+                "awaiting payment, lapsed or ended are not listed. Without `page` the list is "
+                f"whole, as its first consumers read it; with `page` it holds at most "
+                f"{PAGE_SIZE} members, in the same shape (an empty `tiers` past the end).",
 )
-def members(request):
+def members(request, page: int | None = Query(None, ge=1, le=100_000, description=(
+        f"Page number, from 1, of {PAGE_SIZE} members each; leave out for the whole list."))):
+    groups = selectors.directory()
+    if page is not None:
+        groups = _page(groups, page)
     return {"tiers": [
         {
             "tier": group["tier"].name,
@@ -58,5 +66,17 @@ def members(request):
                 for m in group["members"]
             ],
         }
-        for group in selectors.directory()
+        for group in groups
     ]}
+
+
+def _page(groups: list[dict], page: int) -> list[dict]:
+    """The tiers' members from the page's first to its last, in directory order."""
+    start, end = (page - 1) * PAGE_SIZE, page * PAGE_SIZE
+    paged, seen = [], 0
+    for group in groups:
+        members = group["members"][max(0, start - seen):max(0, end - seen)]
+        seen += len(group["members"])
+        if members:
+            paged.append({**group, "members": members})
+    return paged

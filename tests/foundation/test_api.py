@@ -131,3 +131,23 @@ def test_members_json_keeps_the_shape_the_old_view_gave(client, db, admin_user):
     ]}
     # The old view's JsonResponse wrote json.dumps with its default separators.
     assert response.content == json.dumps(expected).encode()
+
+
+def test_members_json_pages_in_the_same_shape(client, admin_user, monkeypatch):
+    from members import api as members_api
+
+    tiers = seed_catalogue()
+    for n, tier in enumerate(["premier", "general", "general", "associate", "general"]):
+        org = OrganizationFactory(display_name=f"Member {n}", type="academic")
+        memberships.membership_import(organization=org, tier=tiers[tier],
+                                      starts_on=timezone.localdate(), actor=admin_user)
+    monkeypatch.setattr(members_api, "PAGE_SIZE", 2)
+    whole = client.get("/api/members.json").json()
+    names = [m["name"] for t in whole["tiers"] for m in t["members"]]
+    paged = []
+    for page in range(1, len(names) + 2):
+        body = client.get(f"/api/members.json?page={page}").json()
+        assert set(body) == {"tiers"}
+        paged += [m["name"] for t in body["tiers"] for m in t["members"]]
+    assert paged == names
+    assert client.get("/api/members.json?page=0").status_code == 422
