@@ -8,8 +8,10 @@ from django.template import loader
 from foundation.accounts.models import Organization, OrganizationRole
 
 from . import programmes
+from .pagecache import cached_page
 
 
+@cached_page
 def home(request):
     """The front page with live figures from the kernel and each programme, read in a
     constant number of queries."""

@@ -12,6 +12,7 @@ from foundation.accounts.models import Organization, Role
 from foundation.accounts.selectors import organization_for
 from foundation.audit import long_date
 from foundation.http import client_ip
+from foundation.pagecache import cached_page
 from foundation.transitions import DomainError
 
 from . import selectors, statuses
@@ -21,6 +22,7 @@ from .services import applications, memberships
 from .services.applications import current_agreement
 
 
+@cached_page
 def membership(request):
     return render(request, "members/membership.html", {
         **selectors.catalogue(), "board_seats": memberships.board_seats(),
@@ -28,8 +30,14 @@ def membership(request):
     })
 
 
+@cached_page
 def directory(request):
-    return render(request, "members/directory.html", {"groups": selectors.directory()})
+    """The directory: the most prominent tier whole, the others a page at a time."""
+    page = request.GET.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    groups, more = selectors.directory_page(page)
+    return render(request, "members/directory.html",
+                  {"groups": groups, "page": page, "more": more})
 
 
 @login_required

@@ -37,6 +37,29 @@ def directory() -> list[dict]:
     return [g for g in groups.values() if g["members"]]
 
 
+DIRECTORY_PAGE = 120
+
+
+def directory_page(page: int) -> tuple[list[dict], bool]:
+    """The directory a screen at a time: the first tier (Premier) and the founding members
+    always, the other tiers' members DIRECTORY_PAGE at a time. Returns the groups and whether
+    a next page has more."""
+    groups = directory()
+    start, end = (page - 1) * DIRECTORY_PAGE, page * DIRECTORY_PAGE
+    shown, seen = [], 0
+    for index, group in enumerate(groups):
+        if index == 0:
+            shown.append(group)
+            continue
+        founding = [m for m in group["members"] if m.organization.is_founding_member]
+        others = [m for m in group["members"] if not m.organization.is_founding_member]
+        members = founding + others[max(0, start - seen):max(0, end - seen)]
+        seen += len(others)
+        if members:
+            shown.append({**group, "members": members})
+    return shown, seen > end
+
+
 def membership_overview(organization: Organization) -> dict:
     """What /dashboard/ shows of the membership: the latest application and its timeline,
     the membership with its term and renewal date, each state in words, and the benefits

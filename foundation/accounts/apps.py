@@ -9,4 +9,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and organizations"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (accepts an invitation opened before login)
+        from foundation import pagecache
+
+        from . import models, signals  # noqa: F401  (accepts an invitation opened at login)
+
+        pagecache.invalidate_on(models.Organization, models.OrganizationRole)

@@ -1,0 +1,110 @@
+"""Public pages come from the cache for anonymous visitors, and a change shows at once."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from foundation.accounts.services import organization_update
+from members.demo_programme import seed_catalogue
+from members.models import Membership
+from members.services import memberships
+from tests.accounts.factories import OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["/", "/membership/", "/members/"]
+
+
+@pytest.fixture
+def tiers(db):
+    return seed_catalogue()
+
+
+def join(tiers, admin_user, name, tier="general"):
+    org = OrganizationFactory(display_name=name, type="academic")
+    return memberships.membership_import(organization=org, tier=tiers[tier],
+                                         starts_on=timezone.localdate(), actor=admin_user)
+
+
+def queries(client, path):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_second_anonymous_visit_runs_no_query(client, tiers, path):
+    queries(client, path)
+    assert queries(client, path) == 0
+
+
+def test_a_new_member_a_lapsed_one_and_a_new_name_show_at_once(
+    client, tiers, admin_user, django_capture_on_commit_callbacks, time_machine
+):
+    time_machine.move_to("2026-06-01 09:00Z")
+    with django_capture_on_commit_callbacks(execute=True):
+        join(tiers, admin_user, "Walker Robotics")
+    assert "Walker Robotics" in client.get("/members/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        newcomer = join(tiers, admin_user, "Ada Analytics")
+    assert "Ada Analytics" in client.get("/members/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        organization_update(organization=newcomer.organization, actor=admin_user,
+                            display_name="Ada Engines")
+    page = client.get("/members/").content.decode()
+    assert "Ada Engines" in page and "Ada Analytics" not in page
+    time_machine.move_to("2027-08-01 09:00Z")
+    with django_capture_on_commit_callbacks(execute=True):
+        memberships.lapse_memberships()
+    assert Membership.objects.filter(status=Membership.Status.LAPSED).count() == 2
+    assert "Ada Engines" not in client.get("/members/").content.decode()
+
+
+def test_signed_in_visitors_get_the_page_fresh(client, tiers, org_admin):
+    org, admin = org_admin
+    client.force_login(admin)
+    client.get("/members/")
+    assert queries(client, "/members/") > 0
+
+
+def test_the_directory_pages_the_lower_tiers_and_keeps_the_first_tier_whole(
+    client, tiers, admin_user, monkeypatch
+):
+    from members import selectors
+
+    monkeypatch.setattr(selectors, "DIRECTORY_PAGE", 2)
+    join(tiers, admin_user, "Premier One", tier="premier")
+    for n in range(5):
+        join(tiers, admin_user, f"General {n}")
+    first = client.get("/members/").content.decode()
+    assert "Premier One" in first and "General 0" in first and "General 2" not in first
+    assert "More members" in first
+    third = client.get("/members/?page=3").content.decode()
+    assert "Premier One" in third and "General 4" in third and "More members" not in third
+    assert client.get("/members/?page=banana").status_code == 200
+
+
+def test_a_message_for_one_visitor_is_never_cached_for_another(client, tiers, org_admin):
+    from django.test import Client
+
+    org, admin = org_admin
+    client.force_login(admin)
+    client.post("/accounts/logout/")
+    assert "signed out" in client.get("/").content.decode()
+    assert "signed out" not in Client().get("/").content.decode()
+
+
+@pytest.mark.parametrize("path", PAGES + ["/members/?page=2", "/api/members.json"])
+def test_public_pages_run_as_many_queries_at_20_organizations_as_at_300(client, tiers, path):
+    from io import StringIO
+
+    from django.core.cache import cache
+
+    from members.demo_scale import seed_scale
+
+    seed_scale(20, StringIO())
+    small = queries(client, path)
+    seed_scale(280, StringIO())
+    cache.clear()
+    assert queries(client, path) == small
