@@ -92,8 +92,8 @@ class AuditedModelAdmin(admin.ModelAdmin):
             self.message_user(request, f"{changed} {done}.", messages.SUCCESS)
 
 
-class ReadOnlyInline(admin.TabularInline):
-    """Shows rows that change only through a service-backed admin page."""
+class ReadOnlyInlineMixin:
+    """An inline that shows rows which change only through a service-backed admin page."""
 
     extra = 0
 
@@ -105,3 +105,7 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyInline(ReadOnlyInlineMixin, admin.TabularInline):
+    pass

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.utils import timezone
 
-from foundation.admin_audit import AuditedModelAdmin
+from foundation.admin_audit import AuditedModelAdmin, ReadOnlyInlineMixin
 
 from . import services
 from .models import ChecklistItem
@@ -55,21 +55,12 @@ class ChecklistItemAdmin(AuditedModelAdmin):
                   "item(s) marked not applicable", id_arg="item_id")
 
 
-class ChecklistInline(GenericTabularInline):
+class ChecklistInline(ReadOnlyInlineMixin, GenericTabularInline):
+    """Items change through their own admin page, which calls the services."""
+
     model = ChecklistItem
     ct_field = "holder_type"
     ct_fk_field = "holder_id"
-    extra = 0
     fields = ["title", "status", "owner", "due_date", "member_must_provide", "member_input",
               "proof"]
     show_change_link = True
-
-    # Read-only: items change through their own admin page, which calls the services.
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
