@@ -38,13 +38,17 @@ def invalidate_on(*watched: type[models.Model]) -> None:
 
 
 def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve the view's 200 answer to anonymous GETs from the cache, per path and query."""
+    """Serve the view's 200 answer to anonymous GETs from the cache, per URL and query.
+
+    It wraps a Django view, or a django-ninja operation through
+    `@decorate_view(cached_page)`, whose answer is then cached byte for byte."""
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if (request.method != "GET" or request.user.is_authenticated
                 or len(messages.get_messages(request))):  # a message is for one visitor
             return view(request, *args, **kwargs)
-        key = f"pagecache:{version()}:{request.get_full_path()}"
+        # Scheme and host too: a page may hold absolute URLs (the API's logos).
+        key = f"pagecache:{version()}:{request.build_absolute_uri()}"
         hit = cache.get(key)
         if hit is not None:
             content, content_type = hit

@@ -6,6 +6,9 @@
 from datetime import date
 
 from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
+
+from foundation.pagecache import cached_page
 
 from . import selectors
 
@@ -46,6 +49,7 @@ PAGE_SIZE = 500
                 f"whole, as its first consumers read it; with `page` it holds at most "
                 f"{PAGE_SIZE} members, in the same shape (an empty `tiers` past the end).",
 )
+@decorate_view(cached_page)
 def members(request, page: int | None = Query(None, ge=1, le=100_000, description=(
         f"Page number, from 1, of {PAGE_SIZE} members each; leave out for the whole list."))):
     groups = selectors.directory()

@@ -13,7 +13,7 @@ from tests.accounts.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/", "/membership/", "/members/"]
+PAGES = ["/", "/membership/", "/members/", "/api/members.json", "/api/members.json?page=1"]
 
 
 @pytest.fixture
@@ -108,3 +108,28 @@ def test_public_pages_run_as_many_queries_at_20_organizations_as_at_300(client, 
     seed_scale(280, StringIO())
     cache.clear()
     assert queries(client, path) == small
+
+
+def test_the_api_answers_the_same_bytes_from_the_cache_and_a_change_at_once(
+    client, tiers, admin_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        member = join(tiers, admin_user, "Walker Robotics")
+    first = client.get("/api/members.json")
+    with CaptureQueriesContext(connection) as captured:
+        second = client.get("/api/members.json")
+    assert len(captured) == 0
+    assert second.content == first.content and b"Walker Robotics" in second.content
+    assert second["Content-Type"] == first["Content-Type"]
+    with django_capture_on_commit_callbacks(execute=True):
+        organization_update(organization=member.organization, actor=admin_user,
+                            display_name="Walker Engines")
+    third = client.get("/api/members.json").content
+    assert b"Walker Engines" in third and b"Walker Robotics" not in third
+
+
+def test_signed_in_api_readers_get_it_fresh(client, tiers, org_admin):
+    org, admin = org_admin
+    client.force_login(admin)
+    client.get("/api/members.json")
+    assert queries(client, "/api/members.json") > 0
