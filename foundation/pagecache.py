@@ -16,7 +16,7 @@ TIMEOUT = 60 * 60
 
 
 def version() -> int:
-    return cache.get_or_set(VERSION_KEY, 1, None)
+    return int(cache.get_or_set(VERSION_KEY, 1, None) or 1)
 
 
 def invalidate(**kwargs) -> None:
