@@ -261,7 +261,7 @@ class MembershipAdmin(AuditedModelAdmin):
 
     @admin.action(description="Export the selected members as CSV")
     def export_csv(self, request, queryset):
-        from foundation.billing.admin import csv_response
+        from foundation.billing.admin import EXPORT_CHUNK, csv_response
 
         rows = (
             [m.organization.legal_name, m.organization.display_name, m.tier.name, m.status,
@@ -269,7 +269,8 @@ class MembershipAdmin(AuditedModelAdmin):
              m.organization.employees, m.organization.country.name, m.organization.website,
              "yes" if m.organization.is_founding_member else "", m.board_representative,
              m.tac_representative]
-            for m in queryset.select_related("organization", "tier")
+            for m in queryset.select_related("organization", "tier").iterator(
+                chunk_size=EXPORT_CHUNK)
         )
         return csv_response("members.csv", [
             "legal name", "name", "tier", "status", "term start", "term end", "type",

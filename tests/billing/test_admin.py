@@ -62,13 +62,13 @@ def test_invoices_and_payments_export_as_csv(admin_client, make_invoice):
         "reference": "R1", "received_on": "2026-11-20", "amount": "25000.00"})
     response = admin_client.post(CHANGELIST, {"action": "export_csv",
                                               "_selected_action": [paid.pk, open_.pk]})
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
     assert rows[0][:3] == ["number", "organization", "status"]
     assert sorted(r[2] for r in rows[1:]) == ["open", "paid"]
     response = admin_client.post("/admin/billing/payment/", {
         "action": "export_csv", "_selected_action": list(Payment.objects.values_list("pk",
                                                                                       flat=True))})
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
     assert rows[1][0] == paid.number and rows[1][2] == "payment"
     assert rows[1][3] == "25000.00" and rows[1][7] == "R1"
 
@@ -109,3 +109,36 @@ def test_process_again_is_audited(admin_client, admin_user, make_invoice):
     assert entry.old_value == {"status": "failed"} and entry.new_value == {"status": "processed"}
     assert events.process(event_id=event.pk) == "processed"  # a repeat changes nothing
     assert Payment.objects.count() == 1
+
+
+def test_exports_stream_every_row_from_an_iterated_queryset(admin_client, make_invoice,
+                                                            monkeypatch):
+    """A CSV of every row streams, fetched in chunks: memory does not grow with the rows."""
+    from django.db.models.query import QuerySet
+
+    from foundation.billing import admin as billing_admin
+
+    invoices = [make_invoice() for _ in range(5)]
+    monkeypatch.setattr(billing_admin, "EXPORT_CHUNK", 2)
+    chunks = []
+    iterator = QuerySet.iterator
+
+    def spy(self, chunk_size=None):
+        chunks.append(chunk_size)
+        return iterator(self, chunk_size=chunk_size)
+
+    monkeypatch.setattr(QuerySet, "iterator", spy)
+    response = admin_client.post(CHANGELIST, {
+        "action": "export_csv", "_selected_action": [i.pk for i in invoices]})
+    assert response.streaming and response["Content-Type"] == "text/csv"
+    assert response["Content-Disposition"] == 'attachment; filename="invoices.csv"'
+    expected = io.StringIO()
+    writer = csv.writer(expected)
+    writer.writerow(["number", "organization", "status", "total", "currency", "issued", "due",
+                     "paid at", "PO number", "tax ID", "Stripe invoice"])
+    for i in Invoice.objects.filter(pk__in=[i.pk for i in invoices]):
+        writer.writerow([i.number or "", i.organization.legal_name, i.status, i.total,
+                         i.currency, i.issue_date or "", i.due_date or "", i.paid_at or "",
+                         i.po_number, i.tax_id, i.stripe_invoice_id or ""])
+    assert b"".join(response.streaming_content).decode() == expected.getvalue()
+    assert chunks == [2]

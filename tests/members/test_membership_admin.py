@@ -55,6 +55,6 @@ def test_members_export_as_csv_and_board_seats_show_to_staff(admin_client, admin
     assert "1 active member, 0 elected Governing Board seats" in page
     response = admin_client.post("/admin/members/membership/", {
         "action": "export_csv", "_selected_action": [membership.pk]})
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
     assert rows[0][:4] == ["legal name", "name", "tier", "status"]
     assert rows[1][0] == "Acme AI GmbH" and rows[1][2] == "General" and rows[1][10] == "yes"
