@@ -7,6 +7,8 @@ from .models import AuditEntry, OutboundEmail
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ["created_at", "object_repr", "content_type", "action", "actor"]
+    list_select_related = ["content_type", "actor"]
+    show_full_result_count = False  # a table that grows: no second count of every row
     list_filter = ["action", "content_type"]
     search_fields = ["object_repr", "note", "actor__email"]
     date_hierarchy = "created_at"
@@ -24,6 +26,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(admin.ModelAdmin):
     list_display = ["created_at", "kind", "to", "subject", "status", "attempts", "sent_at"]
+    show_full_result_count = False  # a table that grows: no second count of every row
     list_filter = ["status", "kind"]
     search_fields = ["to", "subject", "key"]
     readonly_fields = [f.name for f in OutboundEmail._meta.fields]

@@ -122,6 +122,7 @@ class CheckedAutocompleteSelect(AutocompleteSelect):
 @admin.register(Testimonial)
 class TestimonialAdmin(AuditedModelAdmin):
     list_display = ["organization", "author"]
+    list_select_related = ["organization"]
     autocomplete_fields = ["organization"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -163,6 +164,8 @@ DECISIONS = {
 class ApplicationAdmin(AuditedModelAdmin):
     list_display = ["organization", "tier", "status", "signed", "review_due_display",
                     "annual_fee", "submitted_at"]
+    list_select_related = ["organization", "tier"]
+    show_full_result_count = False  # a table that grows: no second count of every row
     list_filter = ["tier", "status", ReviewOverdueFilter]
     search_fields = ["organization__display_name", "organization__legal_name",
                      "signatory_email"]
@@ -245,6 +248,8 @@ class ApplicationAdmin(AuditedModelAdmin):
 class MembershipAdmin(AuditedModelAdmin):
     list_display = ["organization", "tier", "status", "starts_on", "ends_on",
                     "board_representative", "tac_representative"]
+    list_select_related = ["organization", "tier"]
+    show_full_result_count = False  # a table that grows: no second count of every row
     list_filter = ["tier", "status"]
     search_fields = ["organization__display_name", "organization__legal_name"]
     readonly_fields = ["organization", "tier", "application", "status", "starts_on", "ends_on"]
@@ -292,6 +297,9 @@ class EligibilityCheckAdmin(AuditedModelAdmin):
     """Staff's queue of organizations whose type must be confirmed, oldest due first."""
 
     list_display = ["organization", "reason", "status", "due_date", "application"]
+    # An application reads as "<organization> for <tier>".
+    list_select_related = ["organization", "application__organization", "application__tier"]
+    show_full_result_count = False  # a table that grows: no second count of every row
     list_filter = ["status"]
     search_fields = ["organization__display_name", "organization__legal_name"]
     readonly_fields = ["organization", "application", "reason", "status", "due_date",

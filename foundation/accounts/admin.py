@@ -20,6 +20,7 @@ from .models import Invitation, Organization, OrganizationRole, Role, User
 class UserAdmin(BaseUserAdmin, AuditedModelAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "date_joined"]
+    show_full_result_count = False  # a table that grows: no second count of every row
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
@@ -81,6 +82,7 @@ class PersonRolesForm(forms.Form):
 class OrganizationAdmin(AuditedModelAdmin):
     list_display = ["display_name", "legal_name", "type", "country", "employees",
                     "is_founding_member", "created_at"]
+    show_full_result_count = False  # a table that grows: no second count of every row
     list_filter = ["type", "is_founding_member"]
     search_fields = ["display_name", "legal_name", "slug"]
     prepopulated_fields = {"slug": ["display_name"]}
@@ -151,6 +153,8 @@ class OrganizationAdmin(AuditedModelAdmin):
 @admin.register(Invitation)
 class InvitationAdmin(AuditedModelAdmin):
     list_display = ["email", "organization", "status", "invited_by", "created_at", "accepted_at"]
+    list_select_related = ["organization", "invited_by"]
+    show_full_result_count = False  # a table that grows: no second count of every row
     list_filter = ["status"]
     search_fields = ["email", "organization__display_name"]
     readonly_fields = ["organization", "email", "roles", "status", "invited_by", "accepted_by",

@@ -108,6 +108,8 @@ class SyncFailedFilter(admin.SimpleListFilter):
 class InvoiceAdmin(AuditedModelAdmin):
     list_display = ["__str__", "organization", "status", "total", "currency", "issue_date",
                     "due_date", "paid_at"]
+    list_select_related = ["organization"]
+    show_full_result_count = False  # a table that grows: no second count of every row
     list_filter = ["status", SyncFailedFilter, "issue_date", "due_date"]
     search_fields = ["number", "organization__display_name", "organization__legal_name",
                      "po_number", "stripe_invoice_id"]
@@ -227,6 +229,8 @@ class InvoiceAdmin(AuditedModelAdmin):
 class PaymentAdmin(admin.ModelAdmin):
     list_display = ["invoice", "kind", "amount", "currency", "method", "received_at",
                     "reference", "needs_review"]
+    list_select_related = ["invoice"]
+    show_full_result_count = False  # a table that grows: no second count of every row
     list_filter = ["needs_review", "kind", "method", "received_at"]
     search_fields = ["invoice__number", "reference", "stripe_id",
                      "invoice__organization__legal_name"]
@@ -266,6 +270,7 @@ class PaymentAdmin(admin.ModelAdmin):
 @admin.register(StripeEvent)
 class StripeEventAdmin(admin.ModelAdmin):
     list_display = ["stripe_id", "type", "status", "attempts", "received_at", "last_error"]
+    show_full_result_count = False  # a table that grows: no second count of every row
     list_filter = ["status", "type"]
     search_fields = ["stripe_id"]
     readonly_fields = [f.name for f in StripeEvent._meta.fields]

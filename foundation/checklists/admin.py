@@ -1,5 +1,8 @@
 from django.contrib import admin
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.prefetch import GenericPrefetch
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from foundation.admin_audit import AuditedModelAdmin, ReadOnlyInlineMixin
@@ -25,6 +28,8 @@ class OverdueFilter(admin.SimpleListFilter):
 class ChecklistItemAdmin(AuditedModelAdmin):
     list_display = ["title", "holder", "status", "owner", "due_date", "member_must_provide",
                     "provided_at", "delivered_at"]
+    list_select_related = ["owner"]
+    show_full_result_count = False  # a table that grows: no second count of every row
     list_filter = ["status", OverdueFilter, "holder_type", "key"]
     search_fields = ["title", "proof", "member_input"]
     readonly_fields = ["holder_type", "holder_id", "key", "title", "description", "status",
@@ -36,6 +41,18 @@ class ChecklistItemAdmin(AuditedModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_changelist_instance(self, request):
+        """The page's holders (a membership, a pledge...) in one query per kind of holder,
+        with what their names read (a membership's organization and tier): the kernel does
+        not know the kinds, so they are taken from the page's rows."""
+        changelist = super().get_changelist_instance(request)
+        items = changelist.result_list = list(changelist.result_list)
+        kinds = {ContentType.objects.get_for_id(pk).model_class()
+                 for pk in {item.holder_type_id for item in items}}
+        prefetch_related_objects(items, GenericPrefetch("holder", [
+            model._default_manager.select_related() for model in kinds if model is not None]))
+        return changelist
 
     def save_model(self, request, obj, form, change):
         """The form edits only owner, due date and proof, and saves them through the service."""
