@@ -30,6 +30,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 # The foundation's identity is data, so any foundation can run the portal.
 FOUNDATION_NAME = env.str("FOUNDATION_NAME", default="PyTorch Foundation")
 FOUNDATION_SHORT_NAME = env.str("FOUNDATION_SHORT_NAME", default="PyTorch")
+# A static path to the logo shown in the header, and the main colour (browser chrome and accents).
+FOUNDATION_LOGO = env.str("FOUNDATION_LOGO", default="brand/pytorch-logo.svg")
+FOUNDATION_COLOR = env.str("FOUNDATION_COLOR", default="#ee4c2c")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -120,6 +120,9 @@ def test_form_keeps_input_and_labels_fields_on_error(client, user):
     assert 'value="Acme AI"' in html
     assert '<label for="id_employees">' in html
     assert 'role="alert"' in html
+    # The error is tied to its field (Django names it; the template gives it that id).
+    assert 'aria-invalid="true"' in html and "id_employees_error" in html.split("aria-invalid")[1]
+    assert 'id="id_employees_error"' in html
 
 
 class TestAnotherOrganizationsUrls:

@@ -1,0 +1,180 @@
+"""Every page, as a phone (390px) and a laptop (1280px) show it: nothing makes the page scroll
+sideways, and axe-core (bundled with axe-playwright-python, no network needed) finds no
+serious or critical accessibility violation, in the light scheme and, on the phone, the dark
+one. Screenshots of the main pages go to var/screenshots/ (git ignores var/; CI keeps it)."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.core.management import call_command
+from django.urls import path
+from playwright.sync_api import Page, expect
+
+from foundation import urls as portal_urls
+from foundation.accounts.models import OrganizationRole, Role
+from foundation.billing import services as billing
+from tests.accounts.factories import PASSWORD, OrganizationFactory, UserFactory
+from tests.mfa import totp_code
+
+pytestmark = [pytest.mark.e2e, pytest.mark.urls(__name__)]
+
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1280, "height": 900}
+BLOCKING = {"serious", "critical"}
+
+
+def _forbidden(request):
+    raise PermissionDenied
+
+
+def _suspicious(request):
+    raise SuspiciousOperation("A tampered request.")
+
+
+def _broken(request):
+    raise RuntimeError("A bug, on purpose.")
+
+
+# The portal's URLs and error handlers, plus views that fail on purpose for the error pages.
+urlpatterns = [
+    path("test/forbidden/", _forbidden),
+    path("test/suspicious/", _suspicious),
+    path("test/broken/", _broken),
+    *portal_urls.urlpatterns,
+]
+handler500 = portal_urls.handler500
+
+axe = Axe()
+
+
+def check(page: Page, url: str, problems: list[str], *, shot: str = "", scheme: str = "") -> None:
+    """Record sideways overflow and axe's serious or critical violations on the open page."""
+    width = page.viewport_size["width"]
+    where = f"{url} at {width}px{' ' + scheme if scheme else ''}"
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    if overflow > 0:
+        wide = page.evaluate(
+            """() => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                .slice(0, 5).map(e => e.tagName.toLowerCase() + '.' + e.className)"""
+        )
+        problems.append(f"{where}: {overflow}px wider than the screen ({', '.join(wide)})")
+    results = axe.run(page)
+    for violation in results.response["violations"]:
+        if violation["impact"] in BLOCKING:
+            targets = "; ".join(str(node["target"]) for node in violation["nodes"][:4])
+            problems.append(f"{where}: axe {violation['impact']} {violation['id']} at {targets}")
+    if shot:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        name = f"{shot}-{width}{'-' + scheme if scheme else ''}.png"
+        page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+
+
+def visit_all(browser, base: str, pages: list[tuple[str, str]], login=None) -> list[str]:
+    problems: list[str] = []
+    state = None
+    if login:  # once: a second factor's code is good for one log-in only
+        context = browser.new_context()
+        login(context.new_page())
+        state = context.storage_state()
+        context.close()
+    for viewport, scheme in ((PHONE, "light"), (LAPTOP, "light"), (PHONE, "dark")):
+        context = browser.new_context(viewport=viewport, color_scheme=scheme, storage_state=state)
+        try:
+            page = context.new_page()
+            for url, shot in pages:
+                page.goto(f"{base}{url}")
+                check(page, url, problems, shot=shot if scheme == "light" else "",
+                      scheme="dark" if scheme == "dark" else "")
+        finally:
+            context.close()
+    return problems
+
+
+def log_in(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.locator('input[name="login"]').fill(email)
+    page.locator('input[name="password"]').fill(PASSWORD)
+    page.locator('form:has(input[name="password"]) button[type="submit"]').click()
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo", verbosity=0)
+
+
+def test_public_pages_fit_a_phone_and_pass_axe(browser, live_server, demo):
+    pages = [
+        ("/", "home"), ("/membership/", "membership"), ("/members/", "directory"),
+        ("/members/?page=2", ""), ("/credits/", "credits"), ("/projects/", "projects"),
+        ("/api/docs", ""), ("/accounts/login/", "login"), ("/accounts/signup/", "signup"),
+        ("/no-such-page/", "404"), ("/test/forbidden/", ""), ("/test/suspicious/", ""),
+        ("/test/broken/", ""),
+    ]
+    problems = visit_all(browser, live_server.url, pages)
+    assert not problems, "\n".join(problems)
+
+
+def test_csrf_failure_page_fits_a_phone(browser, live_server, db):
+    problems: list[str] = []
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/accounts/login/")
+        context.clear_cookies()
+        page.locator('input[name="login"]').fill("someone@example.org")
+        page.locator('input[name="password"]').fill("whatever-it-is")
+        page.locator('form:has(input[name="password"]) button[type="submit"]').click()
+        expect(page.locator("h1")).to_be_visible()
+        assert "CSRF" in page.content() or page.url.endswith("/accounts/login/")
+        check(page, "CSRF failure", problems)
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_an_organizations_pages_fit_a_phone_and_pass_axe(browser, live_server, demo):
+    org, admin = OrganizationFactory.with_admin(
+        legal_name="Walker Robotics Incorporated International", slug="walker-robotics")
+    OrganizationRole.objects.create(organization=org, user=admin, role=Role.BILLING)
+    for amount in ("35000.00", "150000.00"):
+        invoice = billing.invoice_create(
+            organization=org, lines=[("General membership, 12 months", Decimal(amount))],
+            subject=None, po_number="PO-7781-2026-ACCOUNTS", tax_id="DE123456789",
+            billing_address="Walker Robotics Inc.\n1 Long Industrial Parkway\nPittsburgh PA",
+        )
+        invoice = billing.invoice_issue(invoice_id=invoice.pk)
+    slug = org.slug
+    pages = [
+        ("/dashboard/", "dashboard"), (f"/dashboard/{slug}/", "organization"),
+        (f"/dashboard/{slug}/edit/", ""), (f"/dashboard/{slug}/invite/", ""),
+        (f"/dashboard/{slug}/apply/", "apply"),
+        (f"/dashboard/{slug}/invoices/{invoice.pk}/", "invoice"),
+        ("/dashboard/organizations/new/", ""),
+    ]
+    problems = visit_all(browser, live_server.url, pages,
+                         login=lambda page: log_in(page, live_server.url, admin.email))
+    assert not problems, "\n".join(problems)
+
+
+def test_staff_pages_fit_a_phone_and_pass_axe(browser, live_server, demo):
+    staff = UserFactory(email="desk@foundation.example", is_staff=True, is_superuser=True)
+
+    def staff_log_in(page: Page) -> None:
+        log_in(page, live_server.url, staff.email)
+        page.locator('input[name="code"]').fill(totp_code())
+        page.get_by_role("button", name="Log in", exact=True).click()
+        expect(page).not_to_have_url(f"{live_server.url}/accounts/2fa/authenticate/")
+
+    pages = [
+        ("/admin/", "admin"), ("/admin/accounts/organization/", ""),
+        ("/admin/members/application/", ""), ("/admin/members/membership/", ""),
+        ("/admin/billing/invoice/", ""),
+    ]
+    problems = visit_all(browser, live_server.url, pages, login=staff_log_in)
+    assert not problems, "\n".join(problems)
