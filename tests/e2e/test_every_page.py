@@ -113,6 +113,7 @@ def test_public_pages_fit_a_phone_and_pass_axe(browser, live_server, demo):
         ("/", "home"), ("/membership/", "membership"), ("/members/", "directory"),
         ("/members/?page=2", ""), ("/credits/", "credits"), ("/projects/", "projects"),
         ("/api/docs", ""), ("/accounts/login/", "login"), ("/accounts/signup/", "signup"),
+        ("/accounts/password/reset/", ""),
         ("/no-such-page/", "404"), ("/test/forbidden/", ""), ("/test/suspicious/", ""),
         ("/test/broken/", ""),
     ]
@@ -155,7 +156,8 @@ def test_an_organizations_pages_fit_a_phone_and_pass_axe(browser, live_server, d
         (f"/dashboard/{slug}/edit/", ""), (f"/dashboard/{slug}/invite/", ""),
         (f"/dashboard/{slug}/apply/", "apply"),
         (f"/dashboard/{slug}/invoices/{invoice.pk}/", "invoice"),
-        ("/dashboard/organizations/new/", ""),
+        ("/dashboard/organizations/new/", ""), ("/membership/apply/", ""),
+        ("/accounts/2fa/", ""), ("/accounts/email/", ""), ("/accounts/password/change/", ""),
     ]
     problems = visit_all(browser, live_server.url, pages,
                          login=lambda page: log_in(page, live_server.url, admin.email))
@@ -178,3 +180,26 @@ def test_staff_pages_fit_a_phone_and_pass_axe(browser, live_server, demo):
     ]
     problems = visit_all(browser, live_server.url, pages, login=staff_log_in)
     assert not problems, "\n".join(problems)
+
+
+def test_keyboard_reaches_the_skip_link_first_and_focus_is_visible(page, live_server, db):
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/membership/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+    # Every control shows where the focus is: an outline of at least 2px.
+    seen = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement === document.body"):
+            break  # past the last control
+        seen.append(page.evaluate("document.activeElement.outerHTML.slice(0, 60)"))
+        outline = page.evaluate("""() => {
+            const e = document.activeElement, s = getComputedStyle(e);
+            return [e.outerHTML.slice(0, 80), s.outlineStyle, parseFloat(s.outlineWidth)];
+        }""")
+        assert outline[1] != "none" and outline[2] >= 2, (outline, seen)
