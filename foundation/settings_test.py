@@ -21,3 +21,23 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 # A refused Stripe call fails at once: tests never sleep through the SDK's own retries.
 STRIPE_NETWORK_RETRIES = 0
+# django-zeal: an N+1 (the same query from the same line, once per row) in any request a test
+# makes fails that test. Per request, not per test: a test that makes two requests rightly
+# runs the same queries twice. A loop meant to query per row goes in ZEAL_ALLOWLIST with why.
+INSTALLED_APPS = [*INSTALLED_APPS, "zeal"]  # noqa: F405
+MIDDLEWARE = [*MIDDLEWARE, "zeal.middleware.zeal_middleware"]  # noqa: F405
+ZEAL_RAISE = True
+ZEAL_ALLOWLIST = [
+    # get_for_model() queries once per model, then caches: bounded by the models, not rows.
+    {"model": "contenttypes.ContentType", "field": "get()"},
+    # allauth's login, signup and MFA stages each look the person and their address up again
+    # in one request: bounded by the stages, not by any rows.
+    {"model": "accounts.User", "field": "get()"},
+    {"model": "account.EmailAddress", "field": "get()"},
+    # Bounded by design, not by a table: the dashboard builds the overview of each of the
+    # person's organizations (a handful), and an organization's state reads the open invoice
+    # of its membership and of an upgrade on the way (two at most). To fold into one query
+    # each when members/selectors.py next changes.
+    {"model": "accounts.Organization", "field": "applications"},
+    {"model": "members.Membership", "field": "terms"},
+]

@@ -37,6 +37,9 @@ class FeeBandInline(ReadOnlyInline):
     model = FeeBand
     fields = ["min_employees", "max_employees", "annual_fee"]
 
+    def get_queryset(self, request):  # each row reads as "<tier>: <band>"
+        return super().get_queryset(request).select_related("tier")
+
 
 TOO_MANY = {"max_value": at_most_max_employees.message}
 

@@ -46,6 +46,9 @@ class OrganizationRoleInline(ReadOnlyInline):
     fields = ["user", "role", "change_roles"]
     readonly_fields = ["change_roles"]
 
+    def get_queryset(self, request):  # each row reads as "<person> · <role> · <organization>"
+        return super().get_queryset(request).select_related("user", "organization")
+
     @admin.display(description="")
     def change_roles(self, obj):
         url = reverse("admin:accounts_organization_roles", args=[obj.organization_id])

@@ -72,3 +72,17 @@ def test_every_changelist_runs_as_many_queries_for_30_rows_as_for_3(admin_client
     assert large == small
     for path in CHANGELISTS:  # each list has rows, or it would prove nothing
         assert admin_client.get(path).context["cl"].result_count > 0, path
+
+
+def test_an_n_plus_one_in_a_request_fails_the_test(settings, admin_user):
+    """django-zeal watches every request the tests make (settings_test)."""
+    from zeal import NPlusOneError, zeal_context
+
+    from tests.accounts.factories import OrganizationFactory
+
+    assert "zeal.middleware.zeal_middleware" in settings.MIDDLEWARE
+    for _ in range(2):
+        Invitation.objects.create(organization=OrganizationFactory(), email="a@example.org",
+                                  invited_by=admin_user)
+    with zeal_context(), pytest.raises(NPlusOneError):
+        [invitation.organization.display_name for invitation in Invitation.objects.all()]
