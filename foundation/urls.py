@@ -12,6 +12,7 @@ api.add_router("", members_api)
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("styleguide/", views.styleguide, name="styleguide"),
     path("healthz", health.healthz, name="healthz"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -1,5 +1,6 @@
 from csp.decorators import csp_update
 from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Count
 from django.http import HttpResponseServerError
 from django.shortcuts import render
@@ -22,6 +23,31 @@ def home(request):
     for figures in programmes.home_figures:
         context.update(figures())
     return render(request, "home.html", context)
+
+
+@staff_member_required
+def styleguide(request):
+    """Staff's page of the design system: every token and component of static/css/portal.css,
+    as docs/design.md lists them. It reads no data."""
+    from django import forms
+
+    class SampleForm(forms.Form):
+        name = forms.CharField(label="Organization name",
+                               help_text="As it appears in the directory.")
+        employees = forms.IntegerField(label="Consolidated employees")
+        kind = forms.ChoiceField(label="Type", widget=forms.RadioSelect,
+                                 choices=[("company", "Company"), ("nonprofit", "Nonprofit")])
+
+    form = SampleForm(data={"name": "Walker Robotics", "employees": "many", "kind": "company"})
+    form.is_valid()
+    colours = ["brand", "brand-strong", "brand-stronger", "brand-tint", "ink", "muted", "line",
+               "bg", "surface", "focus", "ok", "ok-tint", "err", "err-tint", "warn", "warn-tint",
+               "info", "info-tint"]
+    return render(request, "styleguide.html", {
+        "form": form, "colours": colours,
+        "type_scale": ["sm", "base", "lg", "xl", "2xl", "3xl"],
+        "spaces": range(1, 8), "radii": ["sm", "", "pill"], "shadows": ["sm", ""],
+    })
 
 
 def csrf_failure(request, reason=""):

@@ -174,7 +174,7 @@ def test_staff_pages_fit_a_phone_and_pass_axe(browser, live_server, demo):
         expect(page).not_to_have_url(f"{live_server.url}/accounts/2fa/authenticate/")
 
     pages = [
-        ("/admin/", "admin"), ("/admin/accounts/organization/", ""),
+        ("/admin/", "admin"), ("/styleguide/", "styleguide"), ("/admin/accounts/organization/", ""),
         ("/admin/members/application/", ""), ("/admin/members/membership/", ""),
         ("/admin/billing/invoice/", ""),
     ]
