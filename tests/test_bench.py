@@ -138,3 +138,12 @@ def test_a_page_too_slow_for_its_runs_is_marked_rough():
     lines = format_table(ceiling, [slow], ("20 orgs", "5000 orgs"), 16).splitlines()
     assert lines[3].startswith("| Member directory † | `/members/` | 1.3 | 0.1% | 2000.0 |")
     assert lines[-1] == ROUGH
+
+
+def test_the_reminder_benchmark_reports_sent_duplicates_and_rate():
+    from bench.reminders import orgs_for, summary
+
+    assert summary(500, 480, 480, 0, 8.0) == (
+        "500 reminders (480 e-mails): 480 sent once, 0 duplicates, 60.0 tasks/s")
+    assert summary(0, 0, 0, 0, 0.0).endswith("0.0 tasks/s")
+    assert orgs_for(5000) * 0.6 >= 5000
