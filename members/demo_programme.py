@@ -58,15 +58,46 @@ BENEFITS = [
     ("webinars", "May host on-demand webinars and livestreams", [P, G, A], False, ""),
 ]
 
-AGREEMENT = """Membership agreement (demo text)
+AGREEMENT = """PyTorch Foundation membership agreement: summary of terms
 
-1. The Member joins the Foundation at the membership tier named in its application and
-   pays the annual fee for that tier, as invoiced, within 30 days.
-2. Membership runs for 12 months from activation and renews each year unless either party
-   gives notice. Renewal invoices are issued 60 days before the end of a term.
-3. The Member agrees to the Foundation's charter, antitrust policy and code of conduct.
-4. Premier and General Members maintain Linux Foundation Silver membership.
-5. The Foundation may show the Member's name and logo on its website and materials.
+This summary sets out the terms of membership of the PyTorch Foundation, a foundation of the
+Linux Foundation, as the Foundation publishes them. By accepting it, the signatory, a person
+with signature authority for the Member, agrees to them on the Member's behalf.
+
+1. Membership. The Member joins at the tier named in its application: Premier, General or
+   Associate. Premier and General Members hold, and keep for the whole term, a Linux
+   Foundation Silver membership. Associate membership is open to academic and nonprofit
+   organizations only.
+
+2. Fees. Every fee is per year. Premier: $150,000. General: by the Member's consolidated
+   employees: 5,000 or more, $50,000; 3,000 to 4,999, $40,000; 1,000 to 2,999, $35,000;
+   500 to 999, $30,000; 1 to 499, $25,000. Associate: free. Invoices are payable within 30
+   days.
+
+3. Joining. General and Associate Members join on acceptance of this agreement; a General
+   membership becomes active when its invoice is paid. A Premier application goes to the
+   Governing Board, which decides within 14 days; an approved Premier membership is invoiced
+   and becomes active when paid.
+
+4. Term and renewal. A membership runs for 12 months from activation and renews each year.
+   The renewal invoice is issued 60 days before the end of a term. After 30 days of grace
+   past the end of an unpaid term the membership lapses.
+
+5. Governance. Each Premier Member appoints a representative to the Governing Board, a voting
+   representative to the Technical Advisory Council and one voting representative in any
+   subcommittee or activity of the Governing Board. General Members hold one Governing Board
+   seat for every 10 General Members, at most 3, and may be considered for a Board or TAC
+   seat.
+
+6. Benefits. Premier Members receive the most prominent placement on the website, landscape
+   and marketing materials, and everything a General membership includes. General Members
+   take part in all marketing, community and thought-leadership opportunities and receive
+   discounts on event sponsorships and training. Associate Members receive support and
+   participation opportunities with the Foundation's team. Every Member may have its logo on
+   the Foundation's website and in its marketing materials.
+
+7. Conduct. The Member agrees to the Foundation's charter, antitrust policy and code of
+   conduct, and may leave at the end of any term by giving notice.
 """
 
 # The founding members: the landscape's slug and the name their published quote is under.

@@ -26,7 +26,10 @@ from .services.applications import current_agreement
 def membership(request):
     return render(request, "members/membership.html", {
         **selectors.catalogue(), "board_seats": memberships.board_seats(),
-        "representatives": memberships.board_representatives(),
+        # The board as seats, and people only where a member has named them.
+        "guaranteed_seats": len(representatives := memberships.board_representatives()),
+        "representatives": [m for m in representatives
+                            if m.board_representative or m.tac_representative],
     })
 
 

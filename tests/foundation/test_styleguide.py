@@ -33,3 +33,22 @@ def test_visitors_and_members_are_sent_to_log_in(client, staff):
     response = client.get("/styleguide/")
     assert response.status_code == 302
     assert "login" in response["Location"]
+
+
+PLACEHOLDERS = ["demo text", "to be named", "lorem", "todo", "(demo"]
+
+
+def test_no_placeholder_text_in_templates_or_the_demo_programme():
+    from pathlib import Path
+
+    from members import demo_programme
+
+    root = Path(__file__).resolve().parents[2]
+    texts = {str(p.relative_to(root)): p.read_text(encoding="utf-8")
+             for p in (root / "templates").rglob("*.html")}
+    texts["members/demo_programme.py"] = (root / "members" / "demo_programme.py").read_text()
+    found = [(name, word) for name, text in texts.items() for word in PLACEHOLDERS
+             if word in text.lower()]
+    assert not found
+    assert demo_programme.AGREEMENT.startswith(
+        "PyTorch Foundation membership agreement: summary of terms")
