@@ -19,7 +19,8 @@ def home(request):
     context = {"figures": {
         "organizations": Organization.objects.aggregate(n=Count("pk"))["n"],
         "people": OrganizationRole.objects.aggregate(n=Count("user", distinct=True))["n"],
-    }}
+    }, "founding": list(Organization.objects.filter(is_founding_member=True)
+                        .only("display_name", "logo", "website").order_by("display_name"))}
     for figures in programmes.home_figures:
         context.update(figures())
     return render(request, "home.html", context)
