@@ -38,9 +38,13 @@ def directory(request):
     """The directory: the most prominent tier whole, the others a page at a time."""
     page = request.GET.get("page", "1")
     page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
-    groups, more = selectors.directory_page(page)
-    return render(request, "members/directory.html",
-                  {"groups": groups, "page": page, "more": more})
+    tier = request.GET.get("tier", "")[:50]
+    name = request.GET.get("q", "").strip()[:100]
+    groups, more = selectors.directory_page(page, tier=tier, name=name)
+    return render(request, "members/directory.html", {
+        "groups": groups, "page": page, "more": more, "tier": tier, "q": name,
+        "tiers": Tier.objects.order_by("order").values("slug", "name"),
+    })
 
 
 @login_required

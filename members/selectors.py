@@ -40,15 +40,24 @@ def directory() -> list[dict]:
 DIRECTORY_PAGE = 120
 
 
-def directory_page(page: int) -> tuple[list[dict], bool]:
+def directory_page(page: int, *, tier: str = "", name: str = "") -> tuple[list[dict], bool]:
     """The directory a screen at a time: the first tier (Premier) and the founding members
     always, the other tiers' members DIRECTORY_PAGE at a time. Returns the groups and whether
-    a next page has more."""
+    a next page has more. `tier` (a slug) and `name` (part of a name, any case) narrow it."""
     groups = directory()
+    whole = groups[0]["tier"].pk if groups else None  # the most prominent tier, never paged
+    if tier:
+        groups = [g for g in groups if g["tier"].slug == tier]
+    if name:
+        wanted = name.casefold()
+        groups = [{**g, "members": [m for m in g["members"]
+                                    if wanted in m.organization.display_name.casefold()]}
+                  for g in groups]
+        groups = [g for g in groups if g["members"]]
     start, end = (page - 1) * DIRECTORY_PAGE, page * DIRECTORY_PAGE
     shown, seen = [], 0
-    for index, group in enumerate(groups):
-        if index == 0:
+    for group in groups:
+        if group["tier"].pk == whole:
             shown.append(group)
             continue
         founding = [m for m in group["members"] if m.organization.is_founding_member]

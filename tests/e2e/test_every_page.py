@@ -111,7 +111,8 @@ def demo(db):
 def test_public_pages_fit_a_phone_and_pass_axe(browser, live_server, demo):
     pages = [
         ("/", "home"), ("/membership/", "membership"), ("/members/", "directory"),
-        ("/members/?page=2", ""), ("/credits/", "credits"), ("/projects/", "projects"),
+        ("/members/?page=2", ""), ("/members/?tier=general&q=a", ""), ("/members/?q=zzz", ""),
+        ("/credits/", "credits"), ("/projects/", "projects"),
         ("/api/docs", ""), ("/accounts/login/", "login"), ("/accounts/signup/", "signup"),
         ("/accounts/password/reset/", ""),
         ("/no-such-page/", "404"), ("/test/forbidden/", ""), ("/test/suspicious/", ""),
