@@ -71,6 +71,13 @@ def check(page: Page, url: str, problems: list[str], *, shot: str = "", scheme: 
             problems.append(f"{where}: axe {violation['impact']} {violation['id']} at {targets}")
     if shot:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        # A full-page picture shows every logo, also those the page loads when scrolled to.
+        page.evaluate("document.querySelectorAll('img[loading=lazy]')"
+                      ".forEach(img => { img.loading = 'eager'; })")
+        for _ in range(50):  # wait_for_function would need 'unsafe-eval', which the CSP forbids
+            if page.evaluate("[...document.images].every(img => img.complete)"):
+                break
+            page.wait_for_timeout(100)
         name = f"{shot}-{width}{'-' + scheme if scheme else ''}.png"
         page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
 
@@ -89,7 +96,7 @@ def visit_all(browser, base: str, pages: list[tuple[str, str]], login=None) -> l
             page = context.new_page()
             for url, shot in pages:
                 page.goto(f"{base}{url}")
-                check(page, url, problems, shot=shot if scheme == "light" else "",
+                check(page, url, problems, shot=shot,
                       scheme="dark" if scheme == "dark" else "")
         finally:
             context.close()
