@@ -2,6 +2,7 @@
 fresh the moment what they show changes: each page's key holds a version that any save or
 delete of the models it shows moves on, after commit."""
 
+import hashlib
 from collections.abc import Callable
 from functools import wraps
 
@@ -47,8 +48,10 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         if (request.method != "GET" or request.user.is_authenticated
                 or len(messages.get_messages(request))):  # a message is for one visitor
             return view(request, *args, **kwargs)
-        # Scheme and host too: a page may hold absolute URLs (the API's logos).
-        key = f"pagecache:{version()}:{request.build_absolute_uri()}"
+        # Scheme and host too: a page may hold absolute URLs (the API's logos). Hashed: a
+        # visitor's query string may be any length.
+        url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+        key = f"pagecache:{version()}:{url}"
         hit = cache.get(key)
         if hit is not None:
             content, content_type = hit

@@ -133,3 +133,10 @@ def test_signed_in_api_readers_get_it_fresh(client, tiers, org_admin):
     client.force_login(admin)
     client.get("/api/members.json")
     assert queries(client, "/api/members.json") > 0
+
+
+def test_a_long_query_string_makes_a_short_cache_key(client, tiers, recwarn):
+    from django.core.cache.backends.base import CacheKeyWarning
+
+    assert client.get("/members/?page=" + "9" * 2000).status_code == 200
+    assert not [w for w in recwarn if issubclass(w.category, CacheKeyWarning)]
