@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: run test install lint worker beat clean
+.PHONY: run test install lint worker beat clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,3 +55,16 @@ beat: $(STAMP)
 
 clean:
 	rm -rf var db.sqlite3
+
+## The README's pictures of the home page and the directory, from the running demo (make run).
+DEMO_URL ?= http://127.0.0.1:8000
+screenshots: $(STAMP)
+	mkdir -p docs/images
+	$(BIN)/python -c "from playwright.sync_api import sync_playwright; \
+	p = sync_playwright().start(); \
+	b = p.chromium.launch(executable_path='/usr/bin/chromium', args=['--no-sandbox']); \
+	page = b.new_page(viewport={'width': 1280, 'height': 900}); \
+	[(page.goto('$(DEMO_URL)' + path, wait_until='networkidle'), \
+	  page.screenshot(path='docs/images/' + name + '.png')) \
+	 for path, name in (('/', 'home'), ('/members/', 'directory'))]; \
+	b.close(); p.stop()"
