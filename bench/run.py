@@ -251,7 +251,7 @@ def visitors() -> tuple[dict[str, str], str]:
     admin whose organization has invoices, and a superuser of the benchmark's own."""
     from allauth.account.models import EmailAddress
 
-    from members.models import OrganizationRole, Role, User
+    from foundation.accounts.models import OrganizationRole, Role, User
 
     role = (OrganizationRole.objects.filter(role=Role.ADMIN, organization__invoices__isnull=False)
             .select_related("user", "organization").order_by("-pk").first())
