@@ -95,7 +95,8 @@ def test_a_message_for_one_visitor_is_never_cached_for_another(client, tiers, or
     assert "signed out" not in Client().get("/").content.decode()
 
 
-@pytest.mark.parametrize("path", PAGES + ["/members/?page=2", "/api/members.json"])
+@pytest.mark.parametrize("path", PAGES + ["/members/?page=2", "/members/?tier=general",
+                                  "/api/openapi.json", "/api/docs"])
 def test_public_pages_run_as_many_queries_at_20_organizations_as_at_300(client, tiers, path):
     from io import StringIO
 
