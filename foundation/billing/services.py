@@ -26,11 +26,18 @@ logger = logging.getLogger(__name__)
 
 def billing_emails(organization: Organization) -> list[str]:
     """The organization's billing contacts, or its admins when it names none."""
-    roles = OrganizationRole.objects.filter(organization=organization)
-    found = list(roles.filter(role=Role.BILLING).values_list("user__email", flat=True))
-    if not found:
-        found = list(roles.filter(role=Role.ADMIN).values_list("user__email", flat=True))
-    return sorted(set(found))
+    return billing_emails_of([organization.pk])[organization.pk]
+
+
+def billing_emails_of(organization_ids: Iterable[int]) -> dict[int, list[str]]:
+    """billing_emails of each organization, in one query however many there are."""
+    found: dict[int, dict[str, set[str]]] = {
+        pk: {Role.BILLING: set(), Role.ADMIN: set()} for pk in organization_ids}
+    for org_id, role, email in OrganizationRole.objects.filter(
+            organization_id__in=found, role__in=[Role.BILLING, Role.ADMIN]
+    ).values_list("organization_id", "role", "user__email"):
+        found[org_id][role].add(email)
+    return {pk: sorted(roles[Role.BILLING] or roles[Role.ADMIN]) for pk, roles in found.items()}
 
 
 @transaction.atomic

@@ -41,8 +41,9 @@ def _contacts(membership: Membership) -> list[str]:
 
 
 def _mail(membership: Membership, kind: str, occurrence: str = "", template: str = "",
-          **context: Any) -> None:
-    for address in _contacts(membership):
+          to: list[str] | None = None, **context: Any) -> None:
+    """Queue the e-mail to each of `to`, by default the membership's billing contacts."""
+    for address in _contacts(membership) if to is None else to:
         emails.queue(kind=kind, obj=membership, to=address, occurrence=occurrence,
                      template=f"members/emails/{template or kind}",
                      context={"membership": membership, "organization":
@@ -228,13 +229,17 @@ def _renew(pk: int) -> int:
 
 def send_renewal_reminders(*, today: date | None = None) -> int:
     """30 and 7 days before the end, while the renewal is unpaid: each once per year. A
-    member that is leaving is not reminded."""
+    member that is leaving is not reminded. The memberships, their renewal terms and their
+    contacts are read in three queries however many are due (5,000 at foundation scale)."""
     today = today or timezone.localdate()
-    count = 0
-    for membership in Membership.objects.active().filter(
+    due = list(Membership.objects.active().filter(
         ends_on__gte=today, ends_on__lte=today + timedelta(days=max(REMINDERS)), leaves_on=None
-    ).select_related("organization", "tier"):
-        renewal = _renewal_term(membership)
+    ).select_related("organization", "tier"))
+    renewals = _renewal_terms(due)
+    contacts = billing.billing_emails_of({m.organization_id for m in due})
+    count = 0
+    for membership in due:
+        renewal = renewals.get(membership.pk)
         if renewal and renewal.paid:
             continue
         days_left = (membership.ends_on - today).days
@@ -242,9 +247,20 @@ def send_renewal_reminders(*, today: date | None = None) -> int:
             if days_left <= days:
                 with transaction.atomic():
                     _mail(membership, f"renewal_reminder_{days}", template="renewal_reminder",
-                          occurrence=membership.ends_on.isoformat(), renewal=renewal)
+                          occurrence=membership.ends_on.isoformat(), renewal=renewal,
+                          to=contacts[membership.organization_id])
                 count += 1
     return count
+
+
+def _renewal_terms(memberships: list[Membership]) -> dict[int, MembershipTerm]:
+    """Each membership's renewal term (the one starting the day after its end), with its
+    invoice, in one query."""
+    wanted = {(m.pk, m.renewal_date) for m in memberships if m.renewal_date}
+    terms = MembershipTerm.objects.filter(
+        membership__in=[pk for pk, _ in wanted],
+        starts_on__in={starts for _, starts in wanted}).select_related("invoice")
+    return {t.membership_id: t for t in terms if (t.membership_id, t.starts_on) in wanted}
 
 
 def lapse_memberships(*, today: date | None = None) -> int:
