@@ -1,0 +1,26 @@
+"""The cloud credit programme: sponsors pledge credit or cash, reach a level from the year's
+confirmed contributions, and see every promised benefit delivered with proof.
+
+Where things live:
+- models/programme.py: Level, Benefit (cumulative up the levels), Provider.
+- models/pledges.py: Pledge (status, technical contact), Contribution (credit or cash; the
+  redemption reference is staff-only), SponsorYear (an organization's year: its level and
+  the holder of its benefits checklist).
+- selectors.py: levels and the gap to the next (`standing`), reads scoped to the person.
+- services/pledges.py: every write about pledges: submit (validation), confirm (cash is
+  invoiced through billing), receive a credit, cash received from billing's `invoice_paid`,
+  cancel, the technical contact's update.
+- services/benefits.py: the benefits checklist per SponsorYear (foundation.checklists),
+  automatic delivery of website placement, delivering an item, overdue reminders.
+- signals.py: `contribution_received`, sent once per contribution received.
+- tasks.py: the checklist after confirmation, and the daily overdue reminders (beat).
+- E-mails: templates/credits/emails/.
+"""
+
+from django.conf import settings
+from django.utils import timezone
+
+
+def programme_year() -> int:
+    """The year levels count: CREDITS_PROGRAMME_YEAR, or else today's calendar year."""
+    return settings.CREDITS_PROGRAMME_YEAR or timezone.localdate().year

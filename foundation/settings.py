@@ -5,11 +5,14 @@ in-process and e-mails written to var/mail/. Set DATABASE_URL and REDIS_URL to r
 PostgreSQL and Redis; with DEBUG off the portal refuses to start without them.
 """
 
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from foundation import brand
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -33,6 +36,22 @@ FOUNDATION_SHORT_NAME = env.str("FOUNDATION_SHORT_NAME", default="PyTorch")
 # A static path to the logo shown in the header, and the main colour (browser chrome and accents).
 FOUNDATION_LOGO = env.str("FOUNDATION_LOGO", default="brand/pytorch-logo.svg")
 FOUNDATION_COLOR = env.str("FOUNDATION_COLOR", default="#ee4c2c")
+# The stylesheet's brand tokens made from FOUNDATION_COLOR: base.html's one <style> holds this
+# exact text, which the Content-Security-Policy below allows by its hash (no nonce: public
+# pages are cached byte for byte).
+try:
+    FOUNDATION_STYLE = brand.style(FOUNDATION_COLOR)
+except ValueError as error:
+    raise ImproperlyConfigured(str(error)) from error
+
+# The cloud credit programme. Levels count an organization's confirmed contributions in the
+# programme year: CREDITS_PROGRAMME_YEAR (e.g. 2027), or unset for the calendar year of the
+# day asked (credits.programme_year), so a running server rolls over on 1 January.
+# CREDITS_CONFERENCE_DATE (ISO, e.g. 2027-10-22) is when the next conference's keynote falls:
+# benefits due "by the next conference" are due then.
+CREDITS_PROGRAMME_YEAR = env.int("CREDITS_PROGRAMME_YEAR", default=None)
+_conference = env.str("CREDITS_CONFERENCE_DATE", default="")
+CREDITS_CONFERENCE_DATE = date.fromisoformat(_conference) if _conference else None
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -268,13 +287,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp) on every page: scripts, styles and images from the portal
 # itself, no plugins, no framing, forms posted only to us. Pages keep their behaviour in
-# static/js/, hooked by data attributes; no template has inline script or style. A view that
+# static/js/, hooked by data attributes; no template has inline script, and the one inline
+# style is base.html's brand tokens, allowed by the hash of its exact text. A view that
 # cannot live with this (the self-contained 500 page) relaxes it for itself alone.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        "style-src": ["'self'", brand.csp_hash(FOUNDATION_STYLE)],
         "img-src": ["'self'", "data:", *_public_origins],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
