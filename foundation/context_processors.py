@@ -8,4 +8,5 @@ def branding(request):
         "FOUNDATION_SHORT_NAME": settings.FOUNDATION_SHORT_NAME,
         "FOUNDATION_LOGO": settings.FOUNDATION_LOGO,
         "FOUNDATION_COLOR": settings.FOUNDATION_COLOR,
+        "FOUNDATION_STYLE": settings.FOUNDATION_STYLE,
     }

@@ -4,7 +4,9 @@ from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import escape
 
 from foundation import emails
 from foundation.http import client_ip
@@ -25,6 +27,9 @@ class AccountAdapter(DefaultAccountAdapter):
         for content, mimetype in getattr(message, "alternatives", []):
             if mimetype == "text/html":
                 html = content
+        if not html:  # allauth's messages are text only: lay the text out in our HTML frame
+            html = render_to_string("foundation/emails/from_text.html",
+                                    {"text": escape(message.body)})
         digest = hashlib.sha256(message.body.encode()).hexdigest()[:24]
         kind = template_prefix.rsplit("/", 1)[-1]
         emails.queue_rendered(
