@@ -6,12 +6,12 @@ class MembersConfig(AppConfig):
     verbose_name = "Membership"
 
     def ready(self) -> None:
-        """Plug the membership programme into the kernel's pages, history, home page and
-        demo data, and connect its hooks (an invoice paid, an organization changed)."""
+        """Plug the membership programme into the kernel's pages, history, home page, admin
+        queues and demo data, and connect its hooks (an invoice paid, an organization changed)."""
         from foundation import pagecache, programmes
         from foundation.accounts import history, panels
 
-        from . import demo, demo_scale, models, receivers, selectors
+        from . import demo, demo_scale, models, queues, receivers, selectors
         from . import history as membership_history
         from .services import memberships  # noqa: F401  (connects the invoice-paid hook)
 
@@ -23,5 +23,6 @@ class MembersConfig(AppConfig):
         programmes.home_figures.append(selectors.members_per_tier)
         programmes.demo_seeders.append(demo.seed)
         programmes.scale_seeders.append(demo_scale.seed_scale)
+        queues.register_queues()
         pagecache.invalidate_on(models.Membership, models.Tier, models.FeeBand, models.Benefit,
                                 models.Testimonial, models.AgreementVersion)

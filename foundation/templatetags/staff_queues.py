@@ -1,0 +1,11 @@
+from django import template
+
+from foundation import admin_queues
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def staff_queues(context) -> list[admin_queues.Waiting]:
+    """The admin index's queues, read when the page renders (templates/admin/index.html)."""
+    return admin_queues.waiting(context["request"])

@@ -1,0 +1,279 @@
+"""The admin index opens on staff's queues: how many rows wait in each and the oldest date,
+each linking to a changelist that lists exactly those rows."""
+
+import re
+from datetime import date, timedelta
+from html.parser import HTMLParser
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from foundation import admin_queues
+from foundation.billing.models import Invoice, StripeEvent
+from foundation.checklists.models import ChecklistItem
+from foundation.models import OutboundEmail
+from members.demo_programme import seed_catalogue
+from members.models import AgreementVersion, Application, EligibilityCheck
+from tests.accounts.factories import OrganizationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+DAY = timedelta(days=1)
+
+
+def written(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+class QueueRows(HTMLParser):
+    """The rows of the index's queue table: each row's link and the text of its cells."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows: dict[str, dict] = {}
+        self.depth = 0  # > 0 inside div#staff-queues
+        self.row: dict | None = None
+        self.cell: list[str] | None = None
+        self.header = ""
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "div" and (self.depth or attrs.get("id") == "staff-queues"):
+            self.depth += 1
+        elif self.depth and tag == "tr":
+            self.row = {"cells": []}
+        elif self.row is not None and tag in {"th", "td"}:
+            self.cell = []
+        elif self.row is not None and tag == "a":
+            self.row["url"] = attrs["href"]
+
+    def handle_endtag(self, tag):
+        if tag == "div" and self.depth:
+            self.depth -= 1
+        elif self.row is not None and tag in {"th", "td"}:
+            self.row["cells"].append(re.sub(r"\s+", " ", "".join(self.cell)).strip())
+            self.cell = None
+        elif self.row is not None and tag == "tr":
+            self.rows[self.row["cells"][0]] = self.row
+            self.row = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def queue_rows(response) -> dict[str, dict]:
+    assert response.status_code == 200
+    parser = QueueRows()
+    parser.feed(response.content.decode())
+    return parser.rows
+
+
+class Rows:
+    """Rows in and out of every queue; `queued` holds the primary keys each should list."""
+
+    def __init__(self, agreement: AgreementVersion, tiers, submitter):
+        self.agreement, self.tiers, self.submitter = agreement, tiers, submitter
+        self.queued: dict[str, set[int]] = {title: set() for title in [
+            "Overdue benefit items", "Overdue invoices", "Failed e-mails",
+            "Failed Stripe events", "Applications to decide", "Eligibility checks"]}
+        self.n = 0
+
+    def _next(self) -> int:
+        self.n += 1
+        return self.n
+
+    def item(self, status, due, queued: bool) -> None:
+        org = OrganizationFactory()
+        item = ChecklistItem.objects.create(holder=org, key=f"k{self._next()}", title="Logo",
+                                            status=status, due_date=due)
+        if queued:
+            self.queued["Overdue benefit items"].add(item.pk)
+
+    def invoice(self, status, due, queued: bool) -> None:
+        n = self._next()
+        invoice = Invoice.objects.create(
+            organization=OrganizationFactory(), status=status, due_date=due,
+            number=None if status == Invoice.Status.DRAFT else f"2026-{n:05}",
+            billing_name="Acme", total="25000.00")
+        if queued:
+            self.queued["Overdue invoices"].add(invoice.pk)
+
+    def email(self, status, created, queued: bool) -> None:
+        email = OutboundEmail.objects.create(key=f"test-{self._next()}", kind="test",
+                                             to="ap@example.com", subject="Hello",
+                                             body_text="Hello", status=status)
+        OutboundEmail.objects.filter(pk=email.pk).update(created_at=created)
+        if queued:
+            self.queued["Failed e-mails"].add(email.pk)
+
+    def event(self, status, received, queued: bool) -> None:
+        event = StripeEvent.objects.create(stripe_id=f"evt_{self._next()}", type="invoice.paid",
+                                           payload={}, status=status)
+        StripeEvent.objects.filter(pk=event.pk).update(received_at=received)
+        if queued:
+            self.queued["Failed Stripe events"].add(event.pk)
+
+    def application(self, status, review_due, queued: bool) -> None:
+        application = Application.objects.create(
+            organization=OrganizationFactory(), tier=self.tiers["premier"], status=status,
+            submitted_by=self.submitter, annual_fee="150000.00", employees=1200,
+            signatory_name="Grace Hopper", signatory_title="CEO",
+            signatory_email="ceo@example.com", billing_email="ap@example.com",
+            billing_address="1 Main Street", agreement=self.agreement, review_due=review_due)
+        if queued:
+            self.queued["Applications to decide"].add(application.pk)
+
+    def check(self, status, due, queued: bool) -> None:
+        check = EligibilityCheck.objects.create(organization=OrganizationFactory(),
+                                                reason="Type changed", status=status,
+                                                due_date=due)
+        if queued:
+            self.queued["Eligibility checks"].add(check.pk)
+
+    def add(self, oldest_offset: int = 0) -> None:
+        """Two rows in each queue and several just outside it. `oldest_offset` moves the
+        oldest queued rows further back, so a second batch changes what is oldest."""
+        back = timedelta(days=oldest_offset)
+        item_status = ChecklistItem.Status
+        self.item(item_status.TODO, TODAY - 3 * DAY - back, True)
+        self.item(item_status.WAITING_ON_MEMBER, TODAY - DAY, True)
+        self.item(item_status.DELIVERED, TODAY - 30 * DAY, False)
+        self.item(item_status.NOT_APPLICABLE, TODAY - 30 * DAY, False)
+        self.item(item_status.TODO, TODAY, False)
+        self.item(item_status.TODO, None, False)
+        invoice_status = Invoice.Status
+        self.invoice(invoice_status.OPEN, TODAY - 20 * DAY - back, True)
+        self.invoice(invoice_status.OPEN, TODAY - DAY, True)
+        self.invoice(invoice_status.OPEN, TODAY, False)
+        self.invoice(invoice_status.PAID, TODAY - 60 * DAY, False)
+        self.invoice(invoice_status.VOID, TODAY - 60 * DAY, False)
+        self.invoice(invoice_status.DRAFT, TODAY - 60 * DAY, False)
+        now = timezone.now()
+        email_status = OutboundEmail.Status
+        self.email(email_status.FAILED, now - 2 * DAY - back, True)
+        self.email(email_status.FAILED, now, True)
+        self.email(email_status.SENT, now - 90 * DAY, False)
+        self.email(email_status.QUEUED, now - 90 * DAY, False)
+        event_status = StripeEvent.Status
+        self.event(event_status.FAILED, now - 5 * DAY - back, True)
+        self.event(event_status.FAILED, now, True)
+        self.event(event_status.PROCESSED, now - 90 * DAY, False)
+        self.event(event_status.PENDING, now - 90 * DAY, False)
+        app_status = Application.Status
+        self.application(app_status.UNDER_REVIEW, TODAY + 4 * DAY - back, True)
+        self.application(app_status.UNDER_REVIEW, TODAY + 14 * DAY, True)
+        self.application(app_status.CHANGES_REQUESTED, TODAY - 90 * DAY, False)
+        self.application(app_status.APPROVED, None, False)
+        self.application(app_status.REJECTED, TODAY - 90 * DAY, False)
+        check_status = EligibilityCheck.Status
+        self.check(check_status.OPEN, TODAY + 2 * DAY - back, True)
+        self.check(check_status.OPEN, TODAY + 7 * DAY, True)
+        self.check(check_status.CONFIRMED, TODAY - 90 * DAY, False)
+        self.check(check_status.REJECTED, TODAY - 90 * DAY, False)
+
+
+@pytest.fixture
+def rows(admin_user):
+    tiers = seed_catalogue()
+    return Rows(AgreementVersion.objects.get(), tiers, admin_user)
+
+
+def test_each_queue_shows_its_count_and_oldest_date_in_words(admin_client, rows):
+    rows.add()
+    shown = queue_rows(admin_client.get("/admin/"))
+    assert {title: row["cells"] for title, row in shown.items()} == {
+        "Applications to decide": ["Applications to decide", "2 applications to decide",
+                                   f"oldest due {written(TODAY + 4 * DAY)}"],
+        "Eligibility checks": ["Eligibility checks", "2 eligibility checks to make",
+                               f"oldest due {written(TODAY + 2 * DAY)}"],
+        "Overdue benefit items": ["Overdue benefit items", "2 overdue benefit items",
+                                  f"oldest due {written(TODAY - 3 * DAY)}"],
+        "Overdue invoices": ["Overdue invoices", "2 overdue invoices",
+                             f"oldest due {written(TODAY - 20 * DAY)}"],
+        "Failed e-mails": ["Failed e-mails", "2 failed e-mails",
+                           f"oldest queued {written(TODAY - 2 * DAY)}"],
+        "Failed Stripe events": ["Failed Stripe events", "2 failed Stripe events",
+                                 f"oldest received {written(TODAY - 5 * DAY)}"],
+    }
+
+
+def test_each_link_lists_exactly_the_queued_rows(admin_client, rows):
+    rows.add()
+    shown = queue_rows(admin_client.get("/admin/"))
+    assert shown.keys() == rows.queued.keys()
+    for title, row in shown.items():
+        listed = admin_client.get(row["url"])
+        assert listed.status_code == 200, row["url"]
+        assert {obj.pk for obj in listed.context["cl"].result_list} == rows.queued[title], title
+
+
+def test_an_empty_queue_reads_as_nothing_waiting_not_a_zero(admin_client, rows):
+    rows.item(ChecklistItem.Status.TODO, TODAY - DAY, True)
+    shown = queue_rows(admin_client.get("/admin/"))
+    assert shown["Overdue benefit items"]["cells"][1:] == [
+        "1 overdue benefit item", f"oldest due {written(TODAY - DAY)}"]
+    assert shown["Overdue invoices"]["cells"][1:] == ["Nothing waiting", ""]
+    assert shown["Failed e-mails"]["cells"][1:] == ["Nothing waiting", ""]
+    # An empty queue still links to its list.
+    assert admin_client.get(shown["Overdue invoices"]["url"]).context["cl"].result_count == 0
+
+
+def test_counts_are_written_with_thousands_separators(admin_client):
+    OutboundEmail.objects.bulk_create(
+        OutboundEmail(key=f"k{i}", kind="test", to="ap@example.com", subject="Hello",
+                      body_text="Hello", status=OutboundEmail.Status.FAILED) for i in range(1200))
+    shown = queue_rows(admin_client.get("/admin/"))
+    assert shown["Failed e-mails"]["cells"][1:] == [
+        "1,200 failed e-mails", f"oldest queued {written(timezone.localdate())}"]
+
+
+def index_queries(client) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/admin/").status_code == 200
+    return [q["sql"] for q in captured]
+
+
+def test_the_index_runs_as_many_queries_for_many_waiting_rows_as_for_a_few(admin_client, rows):
+    rows.add()
+    index_queries(admin_client)  # warm what is cached once per process (content types, ...)
+    small = index_queries(admin_client)
+    for back in range(1, 6):
+        rows.add(oldest_offset=back)
+    large = index_queries(admin_client)
+    assert len(large) == len(small)
+    # One query per queue: its count and its oldest date together.
+    assert sum("MIN(" in sql for sql in large) == len(admin_queues.queues)
+    assert queue_rows(admin_client.get("/admin/"))["Overdue invoices"]["cells"][1] == (
+        "12 overdue invoices")
+
+
+def test_staff_see_only_the_queues_of_tables_they_may_view(client, rows):
+    rows.add()
+    clerk = UserFactory(is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="view_invoice"))
+    client.force_login(clerk)
+    shown = queue_rows(client.get("/admin/"))
+    assert list(shown) == ["Overdue invoices"]
+    assert shown["Overdue invoices"]["cells"][1] == "2 overdue invoices"
+
+
+def test_people_who_are_not_staff_never_see_the_queues(client, rows):
+    rows.add()
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "staff-queues" not in response.content.decode()
+    client.force_login(UserFactory())
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "staff-queues" not in response.content.decode()
+
+
+def test_the_admin_header_carries_the_foundations_name(admin_client):
+    page = admin_client.get("/admin/").content.decode()
+    assert re.search(r'<div id="site-name"><a href="/admin/">' + re.escape(
+        settings.FOUNDATION_NAME), page)
