@@ -3,3 +3,15 @@ from django.apps import AppConfig
 
 class CreditsConfig(AppConfig):
     name = "credits"
+    verbose_name = "Cloud credits"
+
+    def ready(self) -> None:
+        """Connect billing's payment hook (cash received) and let the public pages' cache
+        know which tables they show."""
+        from foundation import pagecache
+
+        from . import models
+        from .services import pledges  # noqa: F401  (connects the invoice-paid hook)
+
+        pagecache.invalidate_on(models.Level, models.Benefit, models.Provider, models.Pledge,
+                                models.Contribution, models.SponsorYear)

@@ -42,6 +42,10 @@ app.conf.beat_schedule = {
         "task": "members.tasks.send_review_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    "credits-overdue-benefits": {
+        "task": "credits.tasks.send_overdue_reminders",
+        "schedule": crontab(hour=7, minute=15),
+    },
     "retry-unsent-emails": {
         "task": "foundation.tasks.retry_unsent_emails",
         "schedule": crontab(minute="*/15"),

@@ -1,0 +1,25 @@
+"""Thin tasks: load by id, call a service. Each is safe to run twice (the checklist is made
+with one item per benefit; e-mails are stored under unique keys)."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from .services import benefits
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=15, max_retries=5)
+def pledge_confirmed(pledge_id: int) -> None:
+    """After a confirmation commits: the checklist of the level reached, and the e-mail."""
+    benefits.pledge_confirmed(pledge_id=pledge_id)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=15, max_retries=5)
+def refresh_sponsor_year(organization_id: int, year: int) -> None:
+    """After a cancellation commits: the level the remaining pledges reach."""
+    benefits.sponsor_year_refresh(organization_id=organization_id, year=year)
+
+
+@shared_task
+def send_overdue_reminders() -> int:
+    """Beat, daily: each overdue benefit reminds its owner, at most once a day."""
+    return benefits.send_overdue_reminders()

@@ -1,0 +1,17 @@
+"""`{{ amount|usd }}`: money as a person writes it, $250,000 or $249,999.99."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+
+from credits import usd as usd_words
+
+register = template.Library()
+
+
+@register.filter
+def usd(value) -> str:
+    try:
+        return usd_words(Decimal(str(value)))
+    except (InvalidOperation, ValueError):
+        return ""
