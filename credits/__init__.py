@@ -17,6 +17,8 @@ Where things live:
 - E-mails: templates/credits/emails/.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.utils import timezone
 
@@ -24,3 +26,8 @@ from django.utils import timezone
 def programme_year() -> int:
     """The year levels count: CREDITS_PROGRAMME_YEAR, or else today's calendar year."""
     return settings.CREDITS_PROGRAMME_YEAR or timezone.localdate().year
+
+
+def usd(amount: Decimal) -> str:
+    """An amount as a person writes it: $250,000, or $249,999.99 when it has cents."""
+    return f"${amount:,.0f}" if amount == amount.to_integral_value() else f"${amount:,.2f}"

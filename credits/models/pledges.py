@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from credits import usd
 from foundation.accounts.models import Organization
 
 from .programme import Level, Provider
@@ -148,8 +149,8 @@ class Contribution(models.Model):
 
     def __str__(self) -> str:
         if self.kind == self.Kind.CASH:
-            return f"${self.value:,.2f} cash"
-        return f"${self.value:,.2f} of {self.provider} credit"
+            return f"{usd(self.value)} cash"
+        return f"{usd(self.value)} of {self.provider} credit"
 
     @property
     def value(self) -> Decimal:
