@@ -1,8 +1,13 @@
 """Public pages served from the cache (Redis in production) to anonymous visitors, and shown
-fresh the moment what they show changes: each page's key holds a version that any save or
-delete of the models it shows moves on, after commit."""
+fresh the moment what they show changes: one version, which any save or delete of the models
+they show replaces after commit, and a cached page counts only at the version it was rendered
+at.
+
+A hit is one round trip to the cache (the version and the page read together), and a browser
+that has the page already gets 304 Not Modified by its ETag."""
 
 import hashlib
+import uuid
 from collections.abc import Callable
 from functools import wraps
 
@@ -10,25 +15,23 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import parse_etags
 
 VERSION_KEY = "pagecache:version"
 TIMEOUT = 60 * 60
 
 
-def version() -> int:
-    return int(cache.get_or_set(VERSION_KEY, 1, None) or 1)
+def version() -> str:
+    """The current version. A new one is random, never a count that could start again at 1
+    after the cache lost the key while pages of an earlier 1 are still stored."""
+    return str(cache.get_or_set(VERSION_KEY, uuid.uuid4().hex, None))
 
 
 def invalidate(**kwargs) -> None:
     """Every cached public page is out of date from the next request on."""
-    def bump() -> None:
-        try:
-            cache.incr(VERSION_KEY)
-        except ValueError:  # no version yet: nothing cached under one either
-            cache.set(VERSION_KEY, 2, None)
-
-    transaction.on_commit(bump)
+    transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, None))
 
 
 def invalidate_on(*watched: type[models.Model]) -> None:
@@ -36,6 +39,19 @@ def invalidate_on(*watched: type[models.Model]) -> None:
     for model in watched:
         post_save.connect(invalidate, sender=model, dispatch_uid=f"pagecache-save-{model}")
         post_delete.connect(invalidate, sender=model, dispatch_uid=f"pagecache-del-{model}")
+
+
+def _answer(request: HttpRequest, response: HttpResponse, etag: str) -> HttpResponse:
+    """The page, or 304 to a browser whose copy has this ETag. Browsers keep the page but
+    ask every time (no-cache), so a change shows at once."""
+    if etag in {tag.removeprefix("W/") for tag in parse_etags(
+            request.headers.get("If-None-Match", ""))}:
+        response = HttpResponseNotModified()
+    response["ETag"] = etag
+    patch_cache_control(response, no_cache=True)
+    # The page differs for a signed-in visitor: a shared cache must not give theirs to others.
+    patch_vary_headers(response, ["Cookie"])
+    return response
 
 
 def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -50,17 +66,23 @@ def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             return view(request, *args, **kwargs)
         # Scheme and host too: a page may hold absolute URLs (the API's logos). Hashed: a
         # visitor's query string may be any length.
-        url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-        key = f"pagecache:{version()}:{url}"
-        hit = cache.get(key)
-        if hit is not None:
-            content, content_type = hit
-            return HttpResponse(content, content_type=content_type)
+        key = "pagecache:" + hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+        found = cache.get_many([VERSION_KEY, key])
+        current = found.get(VERSION_KEY)
+        hit = found.get(key)
+        if current is not None and hit is not None and hit[0] == current:
+            content, content_type, etag = hit[1:]
+            return _answer(request, HttpResponse(content, content_type=content_type), etag)
+        # Read before rendering: a change committed meanwhile moves the version past the
+        # one stored with this page, so the page is never served stale.
+        current = current if current is not None else version()
         response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming:
-            if hasattr(response, "render"):
-                response.render()
-            cache.set(key, (response.content, response["Content-Type"]), TIMEOUT)
-        return response
+        if response.status_code != 200 or response.streaming:
+            return response
+        if hasattr(response, "render"):
+            response.render()
+        etag = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
+        cache.set(key, (current, response.content, response["Content-Type"], etag), TIMEOUT)
+        return _answer(request, response, etag)
 
     return wrapper

@@ -141,3 +141,65 @@ def test_a_long_query_string_makes_a_short_cache_key(client, tiers, recwarn):
 
     assert client.get("/members/?page=" + "9" * 2000).status_code == 200
     assert not [w for w in recwarn if issubclass(w.category, CacheKeyWarning)]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_browser_that_has_the_page_gets_304_until_it_changes(
+    client, tiers, admin_user, django_capture_on_commit_callbacks, path
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        member = join(tiers, admin_user, "Walker Robotics")
+    first = client.get(path)
+    etag = first["ETag"]
+    assert etag.startswith('"') and "no-cache" in first["Cache-Control"]
+    assert client.get(path)["ETag"] == etag  # from the cache, the same
+    again = client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again["ETag"] == etag
+    assert client.get(path, headers={"If-None-Match": f"W/{etag}"}).status_code == 304
+    assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        organization_update(organization=member.organization, actor=admin_user,
+                            display_name="Walker Engines")
+    if not any(p in path for p in ("/members/", "members.json")):
+        return  # the home and tiers pages name no ordinary member: the same page, still 304
+    changed = client.get(path, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert b"Walker Engines" in changed.content
+
+
+def test_signed_in_visitors_get_no_304_for_the_anonymous_page(client, tiers, org_admin):
+    org, admin = org_admin
+    etag = client.get("/members/")["ETag"]
+    client.force_login(admin)
+    response = client.get("/members/", headers={"If-None-Match": etag})
+    assert response.status_code == 200 and "ETag" not in response
+
+
+def test_a_cached_page_is_one_round_trip_to_the_cache(client, tiers, monkeypatch):
+    from django.core.cache import cache
+
+    client.get("/members/")
+    calls = []
+    for name in ("get", "get_many", "get_or_set", "set", "add", "incr"):
+        original = getattr(cache, name)
+        monkeypatch.setattr(cache, name, lambda *a, _n=name, _o=original, **k: (
+            calls.append(_n), _o(*a, **k))[1])
+    assert client.get("/members/").status_code == 200
+    assert calls == ["get_many"]
+
+
+def test_a_version_lost_from_the_cache_never_brings_back_an_old_page(
+    client, tiers, admin_user
+):
+    from django.core.cache import cache
+
+    from foundation import pagecache
+    from foundation.accounts.models import Organization
+
+    member = join(tiers, admin_user, "Walker Robotics")
+    assert b"Walker Robotics" in client.get("/members/").content
+    cache.delete(pagecache.VERSION_KEY)  # evicted, say
+    client.get("/")  # a new version is made
+    # A change the signals do not see, to tell a fresh page from the stored one.
+    Organization.objects.filter(pk=member.organization_id).update(display_name="Walker Engines")
+    assert b"Walker Engines" in client.get("/members/").content
