@@ -5,7 +5,6 @@ kernel registers its own below; each programme registers its own when its app is
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import admin
@@ -37,7 +36,7 @@ class Waiting:
     title: str
     count: int
     counted: str  # "3 applications to decide"
-    oldest: Any  # a date or an aware datetime; None when nothing waits
+    oldest: date | None  # a date or an aware datetime; None when nothing waits
     date_word: str
     url: str
 
