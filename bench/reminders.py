@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> None:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "DATABASE_URL": args.database_url,
         "REDIS_URL": args.redis_url,
+        "BENCH_STATIC_ROOT": str(workdir / "static"),  # the e-mails' frame links the logo
         "MEDIA_ROOT": str(workdir / "media"),
         "EMAIL_URL": "dummymail://",  # nothing leaves the machine
         "LOG_LEVEL": "WARNING",
@@ -116,6 +117,7 @@ def main(argv: list[str] | None = None) -> None:
         from members.services.memberships import send_renewal_reminders
 
         call_command("migrate", verbosity=0, interactive=False)
+        call_command("collectstatic", verbosity=0, interactive=False)
         log(f"Seeding {orgs_for(args.memberships)} organizations")
         seed(orgs_for(args.memberships))
         moved = due_in_30_days(args.memberships)

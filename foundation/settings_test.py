@@ -34,12 +34,6 @@ ZEAL_ALLOWLIST = [
     # in one request: bounded by the stages, not by any rows.
     {"model": "accounts.User", "field": "get()"},
     {"model": "account.EmailAddress", "field": "get()"},
-    # Bounded by design, not by a table: the dashboard builds the overview of each of the
-    # person's organizations (a handful), and an organization's state reads the open invoice
-    # of its membership and of an upgrade on the way (two at most). To fold into one query
-    # each when members/selectors.py next changes.
-    {"model": "accounts.Organization", "field": "applications"},
-    {"model": "members.Membership", "field": "terms"},
     # Tests run tasks in the request (eager): each queued e-mail's task locks its own row,
     # once per e-mail the request sends.
     {"model": "foundation.OutboundEmail", "field": "get()"},

@@ -1,7 +1,7 @@
 """Reads of the membership programme: the catalogue, the directory, an organization's
 membership."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 
 from foundation.accounts.models import Organization
 
@@ -70,37 +70,81 @@ def directory_page(page: int, *, tier: str = "", name: str = "") -> tuple[list[d
 
 
 def membership_overview(organization: Organization) -> dict:
-    """What /dashboard/ shows of the membership: the latest application and its timeline,
-    the membership with its term and renewal date, each state in words, and the benefits
-    checklist."""
+    """What the organization's page shows of the membership: the latest application and its
+    timeline, the membership with its term and renewal date, each state in words, and the
+    benefits checklist."""
     from foundation import audit
     from foundation.accounts.history import described
     from foundation.checklists.models import ChecklistItem
 
-    from .models import Membership
-    from .statuses import state_in_words
-
-    application = organization.applications.select_related("tier").first()
-    current = list(
-        Membership.objects.filter(organization=organization)
-        .exclude(status=Membership.Status.ENDED)
-        .select_related("tier").order_by("-created_at")
-    )
-    active = [m for m in current if m.status == Membership.Status.ACTIVE]
-    membership = active[0] if active else (current[0] if current else None)
-    pending = [m for m in current if m.status == Membership.Status.PENDING]
-    upgrade = pending[0] if active and pending else None
+    overview = membership_overviews([organization])[organization.pk]
+    application, membership = overview["application"], overview["membership"]
     return {
-        "application": application,
-        "application_state": state_in_words(application) if application else "",
-        "pending_upgrade": upgrade,
-        "upgrade_state": state_in_words(upgrade) if upgrade else "",
+        **overview,
         "timeline": described(audit.history(application).order_by("created_at"))
         if application else [],
-        "membership": membership,
-        "membership_state": state_in_words(membership) if membership else "",
         "checklist": list(ChecklistItem.objects.for_holder(membership)) if membership else [],
     }
+
+
+def membership_overviews(organizations: list[Organization]) -> dict[int, dict]:
+    """Each organization's latest application, its membership (the active one, else the
+    newest not ended), an upgrade on the way and each state in words, in four queries
+    however many organizations: /dashboard/ shows them all."""
+    from .models import Application, Membership
+    from .statuses import OPEN_TERMS, state_in_words
+
+    pks = [org.pk for org in organizations]
+    latest = (Application.objects.filter(organization=OuterRef("organization"))
+              .order_by("-submitted_at", "-pk").values("pk")[:1])
+    applications = {
+        a.organization_id: a for a in Application.objects.filter(
+            organization__in=pks, pk=Subquery(latest)).select_related("tier", "membership")}
+    current: dict[int, list] = {pk: [] for pk in pks}
+    for m in (Membership.objects.filter(organization__in=pks)
+              .exclude(status=Membership.Status.ENDED)
+              .select_related("tier").prefetch_related(OPEN_TERMS).order_by("-created_at")):
+        current[m.organization_id].append(m)
+    overviews = {}
+    for pk in pks:
+        application = applications.get(pk)
+        active = [m for m in current[pk] if m.status == Membership.Status.ACTIVE]
+        membership = active[0] if active else (current[pk][0] if current[pk] else None)
+        pending = [m for m in current[pk] if m.status == Membership.Status.PENDING]
+        upgrade = pending[0] if active and pending else None
+        overviews[pk] = {
+            "application": application,
+            "application_state": state_in_words(application) if application else "",
+            "pending_upgrade": upgrade,
+            "upgrade_state": state_in_words(upgrade) if upgrade else "",
+            "membership": membership,
+            "membership_state": state_in_words(membership) if membership else "",
+        }
+    return overviews
+
+
+def membership_todo(organizations: list[Organization]) -> dict[int, dict]:
+    """What the programme waits for from each organization, in three queries however many:
+    its open application (to sign, or to change) and the benefits of its active membership
+    that wait on the member's input."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from foundation.checklists.models import ChecklistItem
+
+    from .models import Application, Membership
+
+    pks = [org.pk for org in organizations]
+    todo: dict[int, dict] = {pk: {"application": None, "waiting": []} for pk in pks}
+    for application in Application.objects.open().filter(organization__in=pks) \
+            .select_related("tier"):
+        todo[application.organization_id]["application"] = application
+    holders = {str(pk): org for pk, org in Membership.objects.active()
+               .filter(organization__in=pks).values_list("pk", "organization_id")}
+    for item in ChecklistItem.objects.filter(
+            holder_type=ContentType.objects.get_for_model(Membership), holder_id__in=holders,
+            status=ChecklistItem.Status.WAITING_ON_MEMBER):
+        todo[holders[item.holder_id]]["waiting"].append(item)
+    return todo
 
 
 def members_per_tier() -> dict:

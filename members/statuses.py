@@ -5,23 +5,37 @@ instead of a raw status, which can mislead ("Approved" while the signatory has n
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from foundation.audit import long_date
 from foundation.billing.models import Invoice
 
-from .models import GRACE, Application, Membership, Tier
+from .models import GRACE, Application, Membership, MembershipTerm, Tier
 
 
 def money(amount: Decimal) -> str:
     return f"${amount:,.2f}"
 
 
+def _unpaid_terms():
+    """Unpaid terms whose invoice asks to be paid, oldest first."""
+    return (MembershipTerm.objects.filter(paid=False, invoice__status__in=[
+        Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE])
+        .select_related("invoice").order_by("starts_on"))
+
+
+# Prefetched into `open_terms` when many memberships are described at once
+# (selectors.membership_overviews).
+OPEN_TERMS = Prefetch("terms", queryset=_unpaid_terms(), to_attr="open_terms")
+
+
 def _open_invoice(membership: Membership) -> Invoice | None:
     """The invoice the membership still asks to be paid: its first term's, or a renewal's."""
-    term = (membership.terms.filter(paid=False, invoice__status__in=[
-        Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE])
-        .select_related("invoice").order_by("starts_on").first())
+    if hasattr(membership, "open_terms"):
+        term = membership.open_terms[0] if membership.open_terms else None
+    else:
+        term = _unpaid_terms().filter(membership=membership).first()
     return term.invoice if term else None
 
 
@@ -181,7 +195,7 @@ def leaving_consequences(membership: Membership, *, today: date | None = None) -
 
 def organization_state(overview: dict) -> list[str]:
     """The sentences the dashboard shows for one organization, from
-    selectors.membership_overview: its membership, an upgrade on the way, or its latest
+    selectors.membership_overviews: its membership, an upgrade on the way, or its latest
     application."""
     membership, application = overview["membership"], overview["application"]
     lines = [overview["membership_state"]] if membership else []

@@ -1,10 +1,13 @@
-"""What each programme shows on an organization's page and in its line on /dashboard/. The
-kernel's pages import no programme: a programme registers its panel here when its app is
-ready (see members/apps.py)."""
+"""What each programme shows on an organization's page and in its line on /dashboard/, and
+what it asks the organization to do next. The kernel's pages import no programme: a programme
+registers here when its app is ready (see members/apps.py and members/receivers.py)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
+
+from django.utils import timezone
 
 from .models import Organization
 
@@ -18,9 +21,32 @@ class Panel:
     context: Callable[[Organization, set[str]], dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class NextStep:
+    """One thing the organization has to do: a sentence, the link that does it (its URL and
+    its button's words), who can do it and, if it has one, the day it is due."""
+
+    sentence: str
+    url: str
+    label: str
+    who: str
+    due: date | None = None
+
+    @property
+    def overdue(self) -> bool:
+        return self.due is not None and self.due < timezone.localdate()
+
+
+# (organizations, each one's pk -> the reader's roles there) -> each one's pk -> its steps.
+# One call per request for all the person's organizations, so that a source reads them in
+# a constant number of queries however many organizations the person belongs to.
+NextSteps = Callable[[list[Organization], dict[int, set[str]]], dict[int, list[NextStep]]]
+
 panels: list[Panel] = []
-# One sentence per programme about the organization, for its card on /dashboard/.
-summaries: list[Callable[[Organization], str]] = []
+next_step_sources: list[NextSteps] = []
+# One sentence per programme about each organization, for its card on /dashboard/: a source
+# takes the list of organizations and returns each one's pk -> its sentence.
+summaries: list[Callable[[list[Organization]], dict[int, str]]] = []
 
 
 def page_context(organization: Organization, roles: set[str]) -> dict[str, Any]:
@@ -30,5 +56,26 @@ def page_context(organization: Organization, roles: set[str]) -> dict[str, Any]:
     return context
 
 
-def summary(organization: Organization) -> str:
-    return " ".join(filter(None, (line(organization) for line in summaries)))
+def summaries_of(organizations: Iterable[Organization]) -> dict[int, str]:
+    """Each organization's sentence on /dashboard/, every programme's joined."""
+    organizations = list(organizations)
+    lines: dict[int, list[str]] = {org.pk: [] for org in organizations}
+    for source in summaries:
+        for pk, line in source(organizations).items():
+            if line:
+                lines[pk].append(line)
+    return {pk: " ".join(found) for pk, found in lines.items()}
+
+
+def next_steps(organizations: Iterable[Organization],
+               roles: dict[int, set[str]]) -> dict[int, list[NextStep]]:
+    """Each organization's steps for this reader, most urgent first: overdue, then the
+    soonest due, then those without a date."""
+    organizations = list(organizations)
+    steps: dict[int, list[NextStep]] = {org.pk: [] for org in organizations}
+    for source in next_step_sources:
+        for pk, found in source(organizations, roles).items():
+            steps[pk].extend(found)
+    for found in steps.values():
+        found.sort(key=lambda step: (step.due is None, step.due or date.min))
+    return steps

@@ -17,9 +17,15 @@ from .signals import PENDING_INVITATION_KEY
 
 @login_required
 def dashboard(request):
+    """Each of the person's organizations with its programmes' sentence, how many next steps
+    it has and the most urgent one, in a constant number of queries however many."""
     organizations = list(selectors.organizations_of(request.user))
-    return render(request, "accounts/dashboard.html", {
-        "organizations": [(org, panels.summary(org)) for org in organizations]})
+    roles = {org.pk: {role.role for role in org.my_roles} for org in organizations}
+    summaries = panels.summaries_of(organizations)
+    steps = panels.next_steps(organizations, roles)
+    return render(request, "accounts/dashboard.html", {"organizations": [
+        {"organization": org, "summary": summaries[org.pk], "steps": steps[org.pk]}
+        for org in organizations]})
 
 
 @login_required
@@ -61,6 +67,7 @@ def organization_detail(request, slug):
             "roles": Role.choices,
             "history": organization_history(org) if is_admin else [],
             "invoices": org.invoices.exclude(number=None) if sees_invoices else [],
+            "next_steps": panels.next_steps([org], {org.pk: my_roles})[org.pk],
             **panels.page_context(org, my_roles),
         },
     )

@@ -10,7 +10,9 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from foundation import emails
+        from foundation.accounts import panels
 
-        from . import pdf
+        from . import next_steps, pdf
 
         emails.register_attachment("invoice_pdf", pdf.invoice_attachment)
+        panels.next_step_sources.append(next_steps.invoices_to_pay)
