@@ -52,9 +52,8 @@ PAGE_SIZE = 500
 @decorate_view(cached_page)
 def members(request, page: int | None = Query(None, ge=1, le=100_000, description=(
         f"Page number, from 1, of {PAGE_SIZE} members each; leave out for the whole list."))):
-    groups = selectors.directory()
-    if page is not None:
-        groups = _page(groups, page)
+    groups = (selectors.directory() if page is None
+              else selectors.directory((page - 1) * PAGE_SIZE, page * PAGE_SIZE))
     return {"tiers": [
         {
             "tier": group["tier"].name,
@@ -73,14 +72,3 @@ def members(request, page: int | None = Query(None, ge=1, le=100_000, descriptio
         for group in groups
     ]}
 
-
-def _page(groups: list[dict], page: int) -> list[dict]:
-    """The tiers' members from the page's first to its last, in directory order."""
-    start, end = (page - 1) * PAGE_SIZE, page * PAGE_SIZE
-    paged, seen = [], 0
-    for group in groups:
-        members = group["members"][max(0, start - seen):max(0, end - seen)]
-        seen += len(group["members"])
-        if members:
-            paged.append({**group, "members": members})
-    return paged

@@ -18,23 +18,30 @@ def catalogue() -> dict:
     return {"tiers": tiers, "matrix": matrix}
 
 
-def directory() -> list[dict]:
+def directory(start: int | None = None, stop: int | None = None) -> list[dict]:
     """Active members grouped by tier, most prominent tier first, in a constant number of
-    queries whatever the number of members."""
-    from .models import Membership, Tier
+    queries whatever the number of members; `start` and `stop` slice the members in that
+    order in the database."""
+    from .models import Membership
 
-    memberships = (
-        Membership.objects.active()
-        .select_related("organization", "organization__testimonial", "tier")
-        .order_by("tier__order", "-organization__is_founding_member",
-                  "organization__display_name")
-    )
-    groups: dict[int, dict] = {
-        t.pk: {"tier": t, "members": []} for t in Tier.objects.all()
-    }
+    return _grouped(_listed(Membership.objects.active())[start:stop])
+
+
+def _listed(memberships):
+    """In directory order: by tier, founding members first, then by name."""
+    return (memberships.select_related("organization", "organization__testimonial", "tier")
+            .order_by("tier__order", "tier_id", "-organization__is_founding_member",
+                      "organization__display_name", "pk"))
+
+
+def _grouped(memberships) -> list[dict]:
+    """Memberships in directory order as one group per tier that has any."""
+    groups: list[dict] = []
     for membership in memberships:
-        groups[membership.tier_id]["members"].append(membership)
-    return [g for g in groups.values() if g["members"]]
+        if not groups or groups[-1]["tier"].pk != membership.tier_id:
+            groups.append({"tier": membership.tier, "members": []})
+        groups[-1]["members"].append(membership)
+    return groups
 
 
 DIRECTORY_PAGE = 120
@@ -43,30 +50,26 @@ DIRECTORY_PAGE = 120
 def directory_page(page: int, *, tier: str = "", name: str = "") -> tuple[list[dict], bool]:
     """The directory a screen at a time: the first tier (Premier) and the founding members
     always, the other tiers' members DIRECTORY_PAGE at a time. Returns the groups and whether
-    a next page has more. `tier` (a slug) and `name` (part of a name, any case) narrow it."""
-    groups = directory()
-    whole = groups[0]["tier"].pk if groups else None  # the most prominent tier, never paged
+    a next page has more. `tier` (a slug) and `name` (part of a name, any case) narrow it.
+    Three queries, each reading only the rows shown."""
+    from .models import Membership
+
+    active = Membership.objects.active()
+    # The most prominent tier with active members, never paged.
+    whole = active.order_by("tier__order", "tier_id").values_list("tier_id", flat=True).first()
+    shown = active
     if tier:
-        groups = [g for g in groups if g["tier"].slug == tier]
+        shown = shown.filter(tier__slug=tier)
     if name:
-        wanted = name.casefold()
-        groups = [{**g, "members": [m for m in g["members"]
-                                    if wanted in m.organization.display_name.casefold()]}
-                  for g in groups]
-        groups = [g for g in groups if g["members"]]
+        shown = shown.filter(organization__display_name__icontains=name)
+    always = Q(tier_id=whole) | Q(organization__is_founding_member=True)
     start, end = (page - 1) * DIRECTORY_PAGE, page * DIRECTORY_PAGE
-    shown, seen = [], 0
-    for group in groups:
-        if group["tier"].pk == whole:
-            shown.append(group)
-            continue
-        founding = [m for m in group["members"] if m.organization.is_founding_member]
-        others = [m for m in group["members"] if not m.organization.is_founding_member]
-        members = founding + others[max(0, start - seen):max(0, end - seen)]
-        seen += len(others)
-        if members:
-            shown.append({**group, "members": members})
-    return shown, seen > end
+    paged = list(_listed(shown.exclude(always))[start:end + 1])  # one more: is there a next?
+    # A stable sort: each list keeps the database's order of names within a tier.
+    members = sorted([*_listed(shown.filter(always)), *paged[:DIRECTORY_PAGE]],
+                     key=lambda m: (m.tier.order, m.tier_id,
+                                    not m.organization.is_founding_member))
+    return _grouped(members), len(paged) > DIRECTORY_PAGE
 
 
 def membership_overview(organization: Organization) -> dict:

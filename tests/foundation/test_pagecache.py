@@ -203,3 +203,18 @@ def test_a_version_lost_from_the_cache_never_brings_back_an_old_page(
     # A change the signals do not see, to tell a fresh page from the stored one.
     Organization.objects.filter(pk=member.organization_id).update(display_name="Walker Engines")
     assert b"Walker Engines" in client.get("/members/").content
+
+
+def test_each_process_keeps_a_bounded_share_of_the_pages_bytes(client, tiers, monkeypatch):
+    from foundation import pagecache
+
+    first = client.get("/members/").content
+    with pagecache._local_lock:
+        pagecache._local.clear()  # as in another process: the bytes come from the cache
+    pagecache._local_size = 0
+    assert client.get("/members/").content == first
+    assert sum(map(len, pagecache._local.values())) == len(first)
+    monkeypatch.setattr(pagecache, "LOCAL_BYTES", len(first) + 1)
+    client.get("/membership/")  # bigger than what is left: the least used page goes
+    assert pagecache._local_size <= len(first) + 1
+    assert client.get("/members/").content == first
