@@ -204,3 +204,21 @@ def test_the_dashboard_runs_the_same_queries_for_one_organization_or_six(
     for first in ("Premier application", "Pay invoice", "Send us", "All done"):
         assert first in html
     assert dashboard_queries(client, person) == one
+
+
+def test_the_page_reads_next_steps_then_invoices_people_and_history_in_sentences(
+        client, applied, sign):
+    application, org, admin = applied
+    sign(application)
+    client.force_login(admin)
+    html = client.get(org.get_absolute_url()).content.decode()
+    order = [html.index(f'id="{section}"')
+             for section in ("next-steps", "invoices", "people", "history")]
+    assert order == sorted(order)
+    history = html[html.index('id="history"'):]
+    history = history[:history.index("</ul>")]
+    entries = [line.split("</time> · ", 1)[1].split("</li>")[0]
+               for line in history.split("<li>")[1:]]
+    assert len(entries) >= 3
+    for sentence in entries:
+        assert sentence.endswith(".") and "{" not in sentence and "_" not in sentence
