@@ -31,3 +31,9 @@ def programme_year() -> int:
 def usd(amount: Decimal) -> str:
     """An amount as a person writes it: $250,000, or $249,999.99 when it has cents."""
     return f"${amount:,.0f}" if amount == amount.to_integral_value() else f"${amount:,.2f}"
+
+
+def a_or_an(word: object) -> str:
+    """The word with its article: a Champion, an Advocate."""
+    text = str(word)
+    return f"{'an' if text[:1].lower() in 'aeiou' and text else 'a'} {text}"

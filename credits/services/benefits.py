@@ -13,8 +13,10 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from credits import a_or_an, usd
 from credits.models import Benefit, Pledge, SponsorYear
 from credits.selectors import is_admin, standing
+from credits.words import item_words
 from foundation import audit, emails
 from foundation.accounts.models import Organization, OrganizationRole, Role, User
 from foundation.checklists.models import ChecklistItem
@@ -47,6 +49,7 @@ def _mail_item(item: ChecklistItem, sponsor_year: SponsorYear, kind: str) -> Non
     for address in _admins(sponsor_year.organization_id):
         emails.queue(kind=kind, obj=item, to=address, template=f"credits/emails/{kind}",
                      context={"item": item, "sponsor_year": sponsor_year,
+                              "year": sponsor_year.year,
                               "organization": sponsor_year.organization})
 
 
@@ -63,7 +66,7 @@ def sponsor_year_refresh(*, organization_id: int, year: int,
     Organization.objects.lock(organization_id)
     SponsorYear.objects.bulk_create([SponsorYear(organization_id=organization_id, year=year)],
                                     ignore_conflicts=True)
-    sponsor_year = SponsorYear.objects.select_for_update().select_related(
+    sponsor_year = SponsorYear.objects.select_for_update(of=("self",)).select_related(
         "organization", "level").get(organization_id=organization_id, year=year)
     level = standing(sponsor_year.organization, year).level
     if sponsor_year.level_id != (level.pk if level else None):
@@ -101,7 +104,7 @@ def deliver_placement(sponsor_year: SponsorYear) -> None:
         return
     deliver_automatic(holder=sponsor_year, key=PLACEMENT_KEY,
                       proof=f"Listed on {settings.SITE_URL}{reverse('credits')} "
-                            f"as a {sponsor_year.level} for {sponsor_year.year}.")
+                            f"as {a_or_an(sponsor_year.level)} for {sponsor_year.year}.")
     for item in open_items:
         item.refresh_from_db()
         _mail_item(item, sponsor_year, "benefit_delivered")
@@ -119,7 +122,12 @@ def pledge_confirmed(*, pledge_id: int) -> SponsorYear:
 
         with transaction.atomic():
             mail_sponsor(pledge, "pledge_confirmed", sponsor_year=sponsor_year,
-                         items=list(items_of(sponsor_year)))
+                         lines=[item_words(item) for item in items_of(sponsor_year)],
+                         invoices=[f"Invoice {c.invoice.number} for the cash contribution "
+                                   f"({usd(c.value)}) comes in its own e-mail." for c in
+                                   pledge.contributions.exclude(invoice=None)
+                                   .select_related("invoice")
+                                   if c.invoice is not None])
     return sponsor_year
 
 
@@ -175,6 +183,7 @@ def send_overdue_reminders(*, today: date | None = None) -> int:
                     kind="benefit_overdue", obj=item, to=address, occurrence=today.isoformat(),
                     template="credits/emails/benefit_overdue",
                     context={"item": item, "sponsor_year": sponsor_year,
+                             "year": sponsor_year.year,
                              "organization": sponsor_year.organization,
                              "days_late": (today - item.due_date).days,
                              "admin_url": f"{settings.SITE_URL}/admin/"})

@@ -22,6 +22,7 @@ from credits import programme_year, usd
 from credits.models import MAX_AMOUNT, Contribution, Pledge, Provider
 from credits.selectors import is_admin, standing
 from credits.signals import contribution_received
+from credits.words import contribution_words
 from foundation import audit, emails
 from foundation.accounts.models import Organization, OrganizationRole, Role, User
 from foundation.billing import services as billing
@@ -197,7 +198,12 @@ def mail_sponsor(pledge: Pledge, kind: str, obj: Any = None, occurrence: str = "
         emails.queue(kind=kind, obj=obj or pledge, to=address, occurrence=occurrence,
                      template=f"credits/emails/{kind}",
                      context={"pledge": pledge, "organization": pledge.organization,
-                              **context})
+                              "year": pledge.year, **context})
+
+
+def _contribution_lines(pledge: Pledge, *, detail: bool = True) -> list[str]:
+    return [contribution_words(c, detail=detail)
+            for c in pledge.contributions.select_related("provider")]
 
 
 @transaction.atomic
@@ -250,12 +256,14 @@ def pledge_submit(
     Contribution.objects.bulk_create([c for c in checked if c])
     audit.record(pledge, actor=actor, action="pledge.create",
                  new={"status": pledge.status, "total": str(pledge.total)})
-    mail_sponsor(pledge, "pledge_received", standing=reached)
+    mail_sponsor(pledge, "pledge_received", standing=reached,
+                 lines=_contribution_lines(pledge))
     for address in emails.staff_emails():
         emails.queue(kind="pledge_received_staff", obj=pledge, to=address,
                      template="credits/emails/pledge_received_staff",
                      context={"pledge": pledge, "organization": organization,
-                              "standing": reached})
+                              "year": pledge.year, "standing": reached,
+                              "lines": _contribution_lines(pledge, detail=False)})
     return pledge
 
 
@@ -263,7 +271,8 @@ def _lock(pledge_id: int) -> Pledge:
     """The pledge under lock, its organization locked first."""
     Organization.objects.lock(
         Pledge.objects.values_list("organization_id", flat=True).get(pk=pledge_id))
-    return Pledge.objects.select_for_update().select_related("organization").get(pk=pledge_id)
+    return Pledge.objects.select_for_update(of=("self",)).select_related("organization").get(
+        pk=pledge_id)
 
 
 def _invoice_cash(pledge: Pledge, contribution: Contribution, *, actor: Any) -> None:
@@ -361,7 +370,7 @@ def cash_paid(sender, invoice, subject: Contribution, **kwargs) -> None:
     contribution = Contribution.objects.select_for_update().get(pk=subject.pk)
     if contribution.status == Contribution.Status.RECEIVED:
         return
-    pledge = Pledge.objects.select_for_update().select_related("organization").get(
+    pledge = Pledge.objects.select_for_update(of=("self",)).select_related("organization").get(
         pk=contribution.pledge_id)
     if pledge.status != Pledge.Status.CONFIRMED:
         note = (f"{invoice} was paid while the pledge is {pledge.get_status_display()}: "

@@ -45,16 +45,17 @@ def test_confirmation_makes_the_checklist_of_the_level(programme, sponsor, submi
     assert slot.due_date == timezone.localdate() + timedelta(days=30)
     placement = items["website-placement"]  # listed and confirmed: on the wall
     assert placement.status == ChecklistItem.Status.DELIVERED
-    assert "/credits/" in placement.proof and "Advocate" in placement.proof
+    assert "/credits/" in placement.proof and "as an Advocate for" in placement.proof
     subjects = [m.subject for m in mail.outbox if m.to == [admin.email]]
     assert sorted(subjects) == sorted([
         f"{org}'s cloud credit pledge for {pledge.year} is confirmed",
         f"We need something from {org}: Online programme slot",
-        "Delivered: Website placement",
+        f"Delivered for {org}: Website placement",
     ])
     confirmed = next(m for m in mail.outbox if "is confirmed" in m.subject)
-    assert "Online programme slot: waiting on the member" in confirmed.body
-    assert "Website placement: delivered" in confirmed.body
+    assert f"{org} is an Advocate for {pledge.year}" in confirmed.body
+    assert "- Online programme slot: waiting on you, due " in confirmed.body
+    assert "- Website placement: delivered\n" in confirmed.body
 
 
 def test_an_unlisted_sponsor_waits_for_its_placement(programme, sponsor, submit, confirm):

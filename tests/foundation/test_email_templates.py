@@ -23,6 +23,9 @@ CONTEXT_NAMES = [
     "invitation",
     "invoice", "inviter", "membership", "organization", "payment", "reason", "renewal", "tier",
     "url",
+    # credits
+    "admin_url", "contribution", "days_late", "item", "items", "pledge", "sponsor_year",
+    "standing", "year",
 ]
 
 DATE_PARTS = {"year", "month", "day", "hour", "minute", "second", "microsecond", "tzinfo"}
