@@ -24,8 +24,8 @@ CONTEXT_NAMES = [
     "invoice", "inviter", "membership", "organization", "payment", "reason", "renewal", "tier",
     "url",
     # credits
-    "admin_url", "contribution", "days_late", "item", "items", "pledge", "sponsor_year",
-    "standing", "year",
+    "admin_url", "contribution", "days_late", "invoices", "item", "lines", "pledge",
+    "sponsor_year", "standing", "year",
 ]
 
 DATE_PARTS = {"year", "month", "day", "hour", "minute", "second", "microsecond", "tzinfo"}
