@@ -8,10 +8,13 @@ class CreditsConfig(AppConfig):
     def ready(self) -> None:
         """Connect billing's payment hook (cash received) and let the public pages' cache
         know which tables they show."""
-        from foundation import pagecache
+        from foundation import pagecache, programmes
 
-        from . import models
+        from . import demo, demo_scale, models, queues
         from .services import pledges  # noqa: F401  (connects the invoice-paid hook)
 
         pagecache.invalidate_on(models.Level, models.Benefit, models.Provider, models.Pledge,
                                 models.Contribution, models.SponsorYear)
+        queues.register_queues()  # pledges to confirm, on the admin index
+        programmes.demo_seeders.append(demo.seed)
+        programmes.sponsor_seeders.append(demo_scale.seed_scale)

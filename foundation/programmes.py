@@ -9,5 +9,7 @@ from typing import Any
 home_figures: list[Callable[[], dict[str, Any]]] = []
 # Each loads its programme's demo data, given the demo users; safe to run again.
 demo_seeders: list[Callable[[dict[str, Any]], None]] = []
-# Each adds `count` generated rows of its programme for trying pages at scale.
+# Each adds `count` generated rows of its programme for trying pages at scale (--orgs).
 scale_seeders: list[Callable[[int, Any], None]] = []
+# Each adds `count` generated sponsors with their pledges (--sponsors).
+sponsor_seeders: list[Callable[[int, Any], None]] = []

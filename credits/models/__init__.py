@@ -1,8 +1,9 @@
 """The credits programme's tables: the programme as data (levels, benefits, providers), and
 the sponsors' pledges, contributions and years."""
 
+from .admin_views import SponsorBenefitItem
 from .pledges import CURRENCY, Contribution, Pledge, SponsorYear
 from .programme import MAX_AMOUNT, Benefit, Level, Provider
 
 __all__ = ["CURRENCY", "MAX_AMOUNT", "Benefit", "Contribution", "Level", "Pledge", "Provider",
-           "SponsorYear"]
+           "SponsorBenefitItem", "SponsorYear"]

@@ -12,17 +12,25 @@ class Command(BaseCommand):
         parser.add_argument("--orgs", type=int, default=0,
                             help="Also add this many generated organizations, for trying "
                                  "pages at scale; each run adds more.")
+        parser.add_argument("--sponsors", type=int, default=0,
+                            help="Also add this many generated sponsors with their pledges, "
+                                 "contributions and benefits; each run adds more.")
 
     @transaction.atomic
     def handle(self, *args, **options):
         if options["orgs"] < 0:
             raise CommandError("--orgs takes the number of organizations to add, 0 or more.")
+        if options["sponsors"] < 0:
+            raise CommandError("--sponsors takes the number of sponsors to add, 0 or more.")
         users = demo_accounts.seed()
         for seed in programmes.demo_seeders:
             seed(users)
         if options["orgs"]:
             for seed_scale in programmes.scale_seeders:
                 seed_scale(options["orgs"], self.stdout)
+        if options["sponsors"]:
+            for seed_sponsors in programmes.sponsor_seeders:
+                seed_sponsors(options["sponsors"], self.stdout)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {Organization.objects.count()} organizations.\n"
             f"  Staff (admin at /admin/): {demo_accounts.STAFF_EMAIL} / "

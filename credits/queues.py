@@ -1,0 +1,13 @@
+"""The credit programme's queue on the admin index (see foundation/admin_queues.py). Overdue
+benefit items are the kernel's queue already, sponsors' items among them."""
+
+from foundation.admin_queues import Queue, register
+
+from .models import Pledge
+
+
+def register_queues() -> None:
+    register(Queue("Pledges to confirm", "pledge to confirm", "pledges to confirm",
+                   lambda today: Pledge.objects.filter(status=Pledge.Status.SUBMITTED),
+                   "created_at", {"status__exact": Pledge.Status.SUBMITTED},
+                   date_word="submitted"))
