@@ -6,15 +6,16 @@ class CreditsConfig(AppConfig):
     verbose_name = "Cloud credits"
 
     def ready(self) -> None:
-        """Connect billing's payment hook (cash received) and let the public pages' cache
-        know which tables they show."""
+        """Connect billing's payment hook (cash received), let the public pages' cache know
+        which tables they show, and give the home page the year's figures."""
         from foundation import pagecache, programmes
 
-        from . import demo, demo_scale, models, queues
+        from . import demo, demo_scale, models, public, queues
         from .services import pledges  # noqa: F401  (connects the invoice-paid hook)
 
         pagecache.invalidate_on(models.Level, models.Benefit, models.Provider, models.Pledge,
                                 models.Contribution, models.SponsorYear)
+        programmes.home_figures.append(public.home_figures)
         queues.register_queues()  # pledges to confirm, on the admin index
         programmes.demo_seeders.append(demo.seed)
         programmes.sponsor_seeders.append(demo_scale.seed_scale)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from credits.api import router as credits_api
 from members.api import router as members_api
 
 from . import health, media, views
@@ -9,6 +10,7 @@ from .api import api
 # Programmes add their routers to the kernel's API here: the root URLconf may import them,
 # foundation.api may not.
 api.add_router("", members_api)
+api.add_router("", credits_api)
 
 urlpatterns = [
     path("", views.home, name="home"),
