@@ -4,6 +4,7 @@ with one item per benefit; e-mails are stored under unique keys)."""
 from celery import shared_task
 from django.db import OperationalError
 
+from . import programme_year
 from .services import benefits
 
 
@@ -21,5 +22,7 @@ def refresh_sponsor_year(organization_id: int, year: int) -> None:
 
 @shared_task
 def send_overdue_reminders() -> int:
-    """Beat, daily: each overdue benefit reminds its owner, at most once a day."""
+    """Beat, daily: first any confirmation whose task was lost, then each overdue benefit
+    reminds its owner, at most once a day."""
+    benefits.catch_up_confirmations(year=programme_year())
     return benefits.send_overdue_reminders()

@@ -20,6 +20,7 @@ from credits.words import item_words
 from foundation import audit, emails
 from foundation.accounts.models import Organization, OrganizationRole, Role, User
 from foundation.checklists.models import ChecklistItem
+from foundation.models import OutboundEmail
 from foundation.checklists.services import (
     ItemSpec,
     checklist_ensure,
@@ -129,6 +130,20 @@ def pledge_confirmed(*, pledge_id: int) -> SponsorYear:
                                    .select_related("invoice")
                                    if c.invoice is not None])
     return sponsor_year
+
+
+def catch_up_confirmations(*, year: int) -> int:
+    """Confirmed pledges of `year` whose after-commit task was lost (a worker died): their
+    checklist and confirmation e-mail, now. A pledge whose e-mail is stored is done."""
+    prefix = "pledge_confirmed:credits.pledge:"  # foundation.emails.email_key's shape
+    done = {key.removeprefix(prefix).split(":")[0] for key in OutboundEmail.objects.filter(
+        key__startswith=prefix).values_list("key", flat=True)}
+    waiting = [pk for pk in Pledge.objects.counted().filter(year=year).values_list("pk",
+                                                                                 flat=True)
+               if str(pk) not in done]
+    for pk in waiting:
+        pledge_confirmed(pledge_id=pk)
+    return len(waiting)
 
 
 def _item_of_sponsor(item_id: int) -> tuple[ChecklistItem, SponsorYear]:

@@ -173,3 +173,22 @@ def test_overdue_items_remind_their_owner_once_a_day(programme, sponsor, submit,
     with django_capture_on_commit_callbacks(execute=True):
         tasks.send_overdue_reminders()
     assert len(reminders()) == 5  # a delivered item stops reminding
+
+
+def test_a_lost_confirmation_task_is_caught_up_by_the_daily_job(
+    programme, sponsor, submit, staff, django_capture_on_commit_callbacks
+):
+    from credits.services import pledges
+
+    org, admin = sponsor
+    pledge = submit(credit("500000", programme["aws"]))
+    with django_capture_on_commit_callbacks(execute=False):  # the worker died: task lost
+        pledges.pledge_confirm(pledge_id=pledge.pk, actor=staff,
+                               agreement_signed_on=timezone.localdate())
+    assert not SponsorYear.objects.exists()
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            tasks.send_overdue_reminders()
+    assert set(checklist(org, pledge.year).values_list("key", flat=True)) == ADVOCATE
+    confirmed = [m for m in mail.outbox if m.subject.endswith("is confirmed")]
+    assert [m.to for m in confirmed] == [[admin.email]]
