@@ -253,6 +253,9 @@ class MembershipAdmin(AuditedModelAdmin):
                     "board_representative", "tac_representative"]
     list_select_related = ["organization", "tier"]
     show_full_result_count = False  # a table that grows: no second count of every row
+    # Newest first by the primary key's index: the model's order (tier, then name) sorts
+    # every row, joined to its organization, before the first page shows.
+    ordering = ["-pk"]
     list_filter = ["tier", "status"]
     search_fields = ["organization__display_name", "organization__legal_name"]
     readonly_fields = ["organization", "tier", "application", "status", "starts_on", "ends_on"]

@@ -83,7 +83,7 @@ class PersonRolesForm(forms.Form):
 
 @admin.register(Organization)
 class OrganizationAdmin(AuditedModelAdmin):
-    list_display = ["display_name", "legal_name", "type", "country", "employees",
+    list_display = ["display_name", "legal_name", "type", "country_name", "employees",
                     "is_founding_member", "created_at"]
     show_full_result_count = False  # a table that grows: no second count of every row
     list_filter = ["type", "is_founding_member"]
@@ -92,6 +92,12 @@ class OrganizationAdmin(AuditedModelAdmin):
     form = OrganizationAdminForm
     inlines = [OrganizationRoleInline]
     change_form_template = "admin/accounts/organization/change_form.html"
+
+    @admin.display(description="country", ordering="country")
+    def country_name(self, obj):
+        """The name from the country itself: the admin's own column rebuilds the list of
+        every country's choices for each row."""
+        return obj.country.name
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         """The form, bound to the person uploading: the admin builds it without arguments."""

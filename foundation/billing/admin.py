@@ -123,6 +123,9 @@ class InvoiceAdmin(AuditedModelAdmin):
                     "due_date", "paid_at"]
     list_select_related = ["organization"]
     show_full_result_count = False  # a table that grows: no second count of every row
+    # Newest first by the primary key's index: the model's order (created_at) sorts
+    # every row, joined to its organization, before the first page shows.
+    ordering = ["-pk"]
     list_filter = ["status", OverdueFilter, SyncFailedFilter, "issue_date", "due_date"]
     search_fields = ["number", "organization__display_name", "organization__legal_name",
                      "po_number", "stripe_invoice_id"]
