@@ -20,7 +20,6 @@ from credits.words import item_words
 from foundation import audit, emails
 from foundation.accounts.models import Organization, OrganizationRole, Role, User
 from foundation.checklists.models import ChecklistItem
-from foundation.models import OutboundEmail
 from foundation.checklists.services import (
     ItemSpec,
     checklist_ensure,
@@ -28,6 +27,7 @@ from foundation.checklists.services import (
     item_deliver,
     item_provide,
 )
+from foundation.models import OutboundEmail
 from foundation.transitions import DomainError
 
 # The benefit the portal itself delivers: the sponsor on the public wall.
