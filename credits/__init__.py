@@ -13,7 +13,10 @@ Where things live:
 - services/benefits.py: the benefits checklist per SponsorYear (foundation.checklists),
   automatic delivery of website placement, delivering an item, overdue reminders.
 - signals.py: `contribution_received`, sent once per contribution received.
-- tasks.py: the checklist after confirmation, and the daily overdue reminders (beat).
+- tasks.py: the checklist after confirmation, and the daily job (beat): confirmations whose
+  task was lost, then overdue reminders.
+- words.py: contributions and checklist items in the sponsor's words; `usd` and `a_or_an`
+  below, also as template filters (`{% load credits_money %}`).
 - E-mails: templates/credits/emails/.
 """
 
