@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.dispatch import receiver
 from django.http import Http404
 from django.utils import timezone
@@ -201,11 +202,6 @@ def mail_sponsor(pledge: Pledge, kind: str, obj: Any = None, occurrence: str = "
                               "year": pledge.year, **context})
 
 
-def _contribution_lines(pledge: Pledge, *, detail: bool = True) -> list[str]:
-    return [contribution_words(c, detail=detail)
-            for c in pledge.contributions.select_related("provider")]
-
-
 @transaction.atomic
 def pledge_submit(
     *,
@@ -254,16 +250,21 @@ def pledge_submit(
         assert contribution is not None  # errors were raised otherwise
         contribution.pledge = pledge
     Contribution.objects.bulk_create([c for c in checked if c])
+    # Read once for the audit and every e-mail (pledge.total among them).
+    prefetch_related_objects([pledge], Prefetch(
+        "contributions", queryset=Contribution.objects.select_related("provider")))
+    added = list(pledge.contributions.all())
     audit.record(pledge, actor=actor, action="pledge.create",
                  new={"status": pledge.status, "total": str(pledge.total)})
     mail_sponsor(pledge, "pledge_received", standing=reached,
-                 lines=_contribution_lines(pledge))
+                 lines=[contribution_words(c) for c in added])
+    staff_lines = [contribution_words(c, detail=False) for c in added]
     for address in emails.staff_emails():
         emails.queue(kind="pledge_received_staff", obj=pledge, to=address,
                      template="credits/emails/pledge_received_staff",
                      context={"pledge": pledge, "organization": organization,
                               "year": pledge.year, "standing": reached,
-                              "lines": _contribution_lines(pledge, detail=False)})
+                              "lines": staff_lines})
     return pledge
 
 
