@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from foundation.accounts.models import Organization
 
+from . import demo_history
 from .models import AgreementVersion, Benefit, FeeBand, Testimonial, Tier
 from .services.memberships import membership_import
 
@@ -58,6 +59,7 @@ BENEFITS = [
     ("webinars", "May host on-demand webinars and livestreams", [P, G, A], False, ""),
 ]
 
+AGREEMENT_TITLE = "PyTorch Foundation summary membership agreement"
 AGREEMENT = """PyTorch Foundation membership agreement: summary of terms
 
 This summary sets out the terms of membership of the PyTorch Foundation, a foundation of the
@@ -124,9 +126,14 @@ def seed_catalogue() -> dict[str, Tier]:
                                "member_must_provide": provide})
         if created:
             benefit.tiers.set([tiers[t] for t in held_by])
-    AgreementVersion.objects.get_or_create(
-        version="1.0", defaults={"body": AGREEMENT,
+    agreement, created = AgreementVersion.objects.get_or_create(
+        version="1.0", defaults={"title": AGREEMENT_TITLE, "body": AGREEMENT,
                                  "published_at": timezone.now() - timedelta(days=400)})
+    if not created and agreement.title in {"Membership agreement", AGREEMENT_TITLE} and (
+            agreement.title, agreement.body) != (AGREEMENT_TITLE, AGREEMENT):
+        # An older seed's own version 1.0, with text written for trying the portal.
+        agreement.title, agreement.body = AGREEMENT_TITLE, AGREEMENT
+        agreement.save(update_fields=["title", "body"])
     return tiers
 
 
@@ -145,18 +152,25 @@ def founding_quotes() -> dict[str, dict[str, str]]:
 
 def seed_memberships(tiers: dict[str, Tier], members: list[tuple[Organization, str]],
                      staff) -> int:
-    """Import the landscape's members; founding members marked, each with the quote it
-    published (a placeholder left by an older seed is replaced)."""
+    """Import the landscape's members and give them their past (see demo_history): founding
+    members marked, each with the quote it published (a placeholder left by an older seed is
+    replaced), renewals ahead and invoices in each state."""
     today = timezone.localdate()
     quotes = founding_quotes()
+    unbilled = []
     for n, (org, lfx_class) in enumerate(members):
-        if org.slug in FOUNDING:
+        founding = org.slug in FOUNDING
+        if founding:
             if not org.is_founding_member:
                 Organization.objects.filter(pk=org.pk).update(is_founding_member=True)
             Testimonial.objects.update_or_create(organization=org,
                                                  defaults=quotes[FOUNDING[org.slug]])
-        # Terms started over the past year, so renewals and reminders are due in the demo.
-        membership_import(organization=org, tier=tiers[CLASS_TO_TIER[lfx_class]],
-                          starts_on=today - timedelta(days=(n * 37) % 360 + 1),
-                          actor=staff, note="Demo data from the public landscape")
+        _, current = demo_history.joined_on(n, founding, today)
+        membership = membership_import(
+            organization=org, tier=tiers[CLASS_TO_TIER[lfx_class]], starts_on=current,
+            actor=staff, note="From the foundation's membership records")
+        unbilled += demo_history.settle(membership, index=n, founding=founding, staff=staff)
+    demo_history.past_invoices(unbilled, staff)
+    demo_history.renewals_ahead(staff)
+    demo_history.one_off_invoices({org.slug: org for org, _ in members}, staff)
     return len(members)
