@@ -34,6 +34,7 @@ CEILING = "/__ceiling__/"
 HOST = "127.0.0.1"
 WORKERS = 2
 SETTLE_SECONDS = 5
+SPONSOR_EVERY = 20  # organizations per generated sponsor
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ PAGES = [
     Page("Member directory, page 2", "/members/?page=2"),
     Page("Members API", "/api/members.json"),
     Page("API schema", "/api/openapi.json"),
+    Page("Cloud credits", "/credits/"),
+    Page("Sponsors API", "/api/sponsors.json"),
     Page("Dashboard", "/dashboard/", "member"),
     Page("Organization page", "/dashboard/{slug}/", "member"),
     Page("Admin: invoices", "/admin/billing/invoice/", "staff"),
@@ -284,12 +287,18 @@ def count_queries(rows: list[Row], sessions: dict[str, str], scale: str) -> None
                               else f"HTTP {response.status_code}")
 
 
+def sponsors_for(orgs: int) -> int:
+    """The generated sponsors seeded with `orgs` organizations: the credits pages grow too."""
+    return max(1, orgs // SPONSOR_EVERY)
+
+
 def seed(orgs: int) -> None:
     from django.core.management import call_command
 
     out = io.StringIO()
-    call_command("seed_demo", orgs=orgs, stdout=out)
-    log(" ".join(line for line in out.getvalue().splitlines() if line.startswith("Scale data")))
+    call_command("seed_demo", orgs=orgs, sponsors=sponsors_for(orgs), stdout=out)
+    log(" ".join(line for line in out.getvalue().splitlines()
+                 if line.startswith(("Scale data", "Sponsors:"))))
 
 
 def prepare(args, ceiling: Row, rows: list[Row]) -> dict[str, str]:
@@ -456,7 +465,8 @@ def report(ceiling: Row, rows: list[Row], args, started: datetime, load: str) ->
         f"- Date: {started:%Y-%m-%d %H:%M} UTC; commit {commit()}",
         f"- Machine: {host}; load average at start {load}",
         f"- Data: `seed_demo --orgs {args.orgs}` (the demo data plus {args.orgs} generated "
-        f"organizations); queries also counted at {args.small}",
+        f"organizations, and {sponsors_for(args.small) + sponsors_for(args.orgs - args.small)} "
+        f"generated sponsors with `--sponsors`); queries also counted at {args.small}",
         f"- Server: gunicorn, {WORKERS} sync workers, production settings, PostgreSQL and Redis "
         f"on the same machine",
         f"- Load: wrk, {args.threads} thread(s), {args.connections} connections, "

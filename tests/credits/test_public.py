@@ -4,7 +4,6 @@ the pages change the moment a sponsor or its logo does; no redemption reference 
 per sponsor is ever public."""
 
 import io
-from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,12 +14,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
-from credits.models import Contribution, Level, Pledge, SponsorYear
+from credits.demo_scale import seed_scale
+from credits.models import Contribution, Pledge, SponsorYear
 from credits.services import pledges
 from foundation.accounts.services import organization_update
 from foundation.checklists.models import ChecklistItem
 from tests.accounts.factories import OrganizationFactory
-from tests.credits.conftest import CONTACT, cash, credit
+from tests.credits.conftest import cash, credit
 
 pytestmark = pytest.mark.django_db
 
@@ -236,41 +236,24 @@ def test_the_home_page_shows_the_years_sponsors_or_the_call_to_action(
     assert f"Cloud credit sponsors in {year}" in home and "$1,250,000.50" in home
 
 
-def add_sponsors(programme, count: int, start: int = 0) -> None:
-    """`count` confirmed, listed sponsors spread over the levels, written in bulk as the
-    services leave them (seed_demo --sponsors does the same at scale)."""
-    year = timezone.localdate().year
-    levels = list(Level.objects.order_by("threshold_usd"))
-    orgs = [OrganizationFactory(display_name=f"Scale Cloud {start + n}",
-                                slug=f"scale-cloud-{start + n}") for n in range(count)]
-    made = Pledge.objects.bulk_create([
-        Pledge(organization=org, year=year, status=Pledge.Status.CONFIRMED, listed_publicly=True,
-               offering_description="Credits", contact_name=CONTACT.name,
-               contact_email=CONTACT.email, sla_hours=24, support_channel="email",
-               support_channel_value=CONTACT.support_channel_value,
-               confirmed_at=timezone.now(), agreement_signed_on=date.today())
-        for org in orgs])
-    Contribution.objects.bulk_create([
-        Contribution(pledge=pledge, kind="credit", provider=programme["aws"], service="EC2",
-                     face_value=levels[n % len(levels)].threshold_usd,
-                     valid_from=date.today(), valid_to=date.today() + timedelta(days=365),
-                     redemption_method="account_credit")
-        for n, pledge in enumerate(made)])
-    SponsorYear.objects.bulk_create([
-        SponsorYear(organization=org, year=year, level=levels[n % len(levels)])
-        for n, org in enumerate(orgs)])
-
-
 @pytest.mark.parametrize("path", PAGES)
-def test_public_pages_run_as_many_queries_at_3_sponsors_as_at_60(client, programme, path):
-    add_sponsors(programme, 3)
+def test_public_pages_run_as_many_queries_at_5_sponsors_as_at_80(client, programme, path):
+    """Generated sponsors in every state (seed_demo --sponsors), credits received with their
+    redemption references among them."""
+    seed_scale(5, io.StringIO())
     cache.clear()
     with CaptureQueriesContext(connection) as small:
         page(client, path)
-    add_sponsors(programme, 57, start=3)
+    seed_scale(75, io.StringIO())
+    assert Contribution.objects.exclude(redemption_reference="").exists()
     cache.clear()
     with CaptureQueriesContext(connection) as large:
         body = page(client, path)
     assert len(large) == len(small)
+    assert "DEMO-" not in body
     if path != "/":
-        assert "Scale Cloud 59" in body
+        listed = SponsorYear.objects.filter(
+            organization__pledges__in=Pledge.objects.listed(timezone.localdate().year))
+        assert listed.count() > 40
+        assert all(name in body for name in listed.values_list(
+            "organization__display_name", flat=True)[:40])

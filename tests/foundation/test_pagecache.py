@@ -13,7 +13,8 @@ from tests.accounts.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/", "/membership/", "/members/", "/api/members.json", "/api/members.json?page=1"]
+PAGES = ["/", "/membership/", "/members/", "/api/members.json", "/api/members.json?page=1",
+         "/credits/", "/api/sponsors.json"]
 
 
 @pytest.fixture
