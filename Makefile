@@ -57,14 +57,17 @@ clean:
 	rm -rf var db.sqlite3
 
 ## The README's pictures of the home page and the directory, from the running demo (make run).
+## CHROMIUM is the browser, as for the browser tests; empty, Playwright's own
+## (`playwright install chromium`).
 DEMO_URL ?= http://127.0.0.1:8000
+CHROMIUM ?= /usr/bin/chromium
 screenshots: $(STAMP)
 	mkdir -p docs/images
 	$(BIN)/python -c "from playwright.sync_api import sync_playwright; \
 	p = sync_playwright().start(); \
-	b = p.chromium.launch(executable_path='/usr/bin/chromium', args=['--no-sandbox']); \
-	page = b.new_page(viewport={'width': 1280, 'height': 900}); \
+	b = p.chromium.launch(executable_path='$(CHROMIUM)' or None, args=['--no-sandbox']); \
+	page = b.new_page(viewport={'width': 1280, 'height': 900}, color_scheme='light'); \
 	[(page.goto('$(DEMO_URL)' + path, wait_until='networkidle'), \
-	  page.screenshot(path='docs/images/' + name + '.png')) \
-	 for path, name in (('/', 'home'), ('/members/', 'directory'))]; \
+	  page.screenshot(path='docs/images/' + name + '.png', full_page=whole)) \
+	 for path, name, whole in (('/', 'home', True), ('/members/', 'directory', False))]; \
 	b.close(); p.stop()"
