@@ -57,7 +57,15 @@ def year_figures(year: int) -> dict[str, Any]:
         sponsors=Count("pledge__organization", distinct=True))
     total = found["total"] or Decimal("0.00")
     return {"year": year, "total": total, "total_words": usd(total),
-            "sponsors": found["sponsors"]}
+            "total_short": in_millions(total), "sponsors": found["sponsors"]}
+
+
+def in_millions(amount: Decimal) -> str:
+    """A headline figure that fits a small box: $2.55 million from a million up, below that
+    as usd() writes it ($750,000)."""
+    if amount < 1_000_000:
+        return usd(amount)
+    return f"${(amount / 1_000_000).quantize(Decimal('0.01')).normalize():f} million"
 
 
 def home_figures() -> dict[str, Any]:
