@@ -9,6 +9,8 @@ from django.conf import settings
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
+from .pagecache import cached_page
+
 api = NinjaAPI(
     title=f"{settings.FOUNDATION_NAME} API",
     version="1.0",
@@ -19,4 +21,6 @@ api = NinjaAPI(
     docs_url="/docs",
     # Without this Swagger UI sends our schema's address to validator.swagger.io.
     docs=Swagger(settings={"validatorUrl": None}),
+    # The schema and its page are public pages too: built once, then served from the cache.
+    docs_decorator=cached_page,
 )

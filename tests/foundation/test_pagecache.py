@@ -14,7 +14,7 @@ from tests.accounts.factories import OrganizationFactory
 pytestmark = pytest.mark.django_db
 
 PAGES = ["/", "/membership/", "/members/", "/api/members.json", "/api/members.json?page=1",
-         "/credits/", "/api/sponsors.json"]
+         "/credits/", "/api/sponsors.json", "/api/openapi.json", "/api/docs"]
 
 
 @pytest.fixture
