@@ -331,8 +331,9 @@ class YearFilter(admin.SimpleListFilter):
             "year", flat=True).distinct()]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(pledge__year=int(self.value()))
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(pledge__year=int(value))
         return queryset
 
 

@@ -152,15 +152,16 @@ def _invoices(sponsors: list[_Sponsor]) -> list[tuple[Contribution, Invoice]]:
             if contribution.kind != Contribution.Kind.CASH:
                 continue
             issued = pledge.agreement_signed_on
-            received = contribution.status == Contribution.Status.RECEIVED
+            received_on = contribution.received_on
+            assert contribution.cash_amount is not None
             cancelled = pledge.status == Pledge.Status.CANCELLED
             sponsor.invoices.append((contribution, Invoice(
                 organization=sponsor.org, total=contribution.cash_amount, issue_date=issued,
                 due_date=issued + PAYMENT_TERMS, billing_name=sponsor.org.legal_name,
                 billing_address=pledge.billing_address, billing_emails=[sponsor.admin.email],
-                status=(Invoice.Status.PAID if received else Invoice.Status.VOID if cancelled
+                status=(Invoice.Status.PAID if received_on else Invoice.Status.VOID if cancelled
                         else Invoice.Status.OPEN),
-                paid_at=_at(contribution.received_on) if received else None)))
+                paid_at=_at(received_on) if received_on else None)))
     planned = [entry for sponsor in sponsors for entry in sponsor.invoices]
     _number([invoice for _, invoice in planned])
     _bulk(Invoice, [invoice for _, invoice in planned])
@@ -170,7 +171,7 @@ def _invoices(sponsors: list[_Sponsor]) -> list[tuple[Contribution, Invoice]]:
             contribution.invoice = invoice
             lines.append(InvoiceLine(invoice=invoice, unit_amount=invoice.total, description=(
                 f"Cash contribution to the cloud credit programme, {sponsor.pledge.year}")))
-            if invoice.status == Invoice.Status.PAID:
+            if invoice.paid_at is not None:
                 payments.append(Payment(invoice=invoice, method=Payment.Method.WIRE,
                                         amount=invoice.total, received_at=invoice.paid_at,
                                         reference=f"Wire {invoice.number}"))
@@ -188,7 +189,8 @@ def _checklists(rng: random.Random, sponsors: list[_Sponsor],
         year = sponsor.sponsor_year
         if year is None or year.level is None:
             continue
-        confirmed = sponsor.pledge.agreement_signed_on
+        confirmed: date | None = sponsor.pledge.agreement_signed_on
+        assert confirmed is not None  # a sponsor year is made on confirmation
         for benefit in benefits:
             if benefit.level.threshold_usd > year.level.threshold_usd:
                 continue
@@ -206,7 +208,8 @@ def _checklists(rng: random.Random, sponsors: list[_Sponsor],
                 holder_type=holder_type, holder_id=str(year.pk), key=benefit.key,
                 title=benefit.title, description=benefit.description, due_date=due,
                 member_must_provide=provide, owner=benefit.default_owner, status=status,
-                proof="Delivered: see the sponsor's folder." if done else "",
+                proof=f"Delivered by the foundation's staff on {min(due, today):%-d %B %Y}."
+                if done else "",
                 delivered_at=_at(min(due, today)) if done else None))
     return _bulk(ChecklistItem, items)
 

@@ -9,9 +9,9 @@ from foundation.checklists.models import ChecklistItem, ChecklistItemQuerySet
 from .pledges import SponsorYear
 
 
-class SponsorBenefitItemManager(models.Manager.from_queryset(ChecklistItemQuerySet)):
+class SponsorBenefitItemManager(models.Manager):
     def get_queryset(self) -> ChecklistItemQuerySet:
-        return super().get_queryset().filter(
+        return ChecklistItemQuerySet(self.model, using=self._db).filter(
             holder_type=ContentType.objects.get_for_model(SponsorYear))
 
 
