@@ -45,21 +45,23 @@ class Sponsors(Schema):
 def sponsors(request):
     year = programme_year()
     wall = public.wall(year)
-    top = wall[0]["level"].pk if wall else None
-    groups = [group for group in wall if group["sponsors"]]
+    top = wall[0].level.pk if wall else None
+    groups = [group for group in wall if group.sponsors]
     return {"year": year, "levels": [
         {
-            "level": group["level"].name,
+            "level": group.level.name,
             "sponsors": [
                 {
                     "name": s.organization.display_name,
-                    "level": group["level"].name,
+                    "level": group.level.name,
                     "website": s.organization.website,
                     "logo": request.build_absolute_uri(s.organization.logo.url)
                     if s.organization.logo else None,
-                    "offering": (s.offering or None) if group["level"].pk == top else None,
+                    # `offering` is annotated by public.wall's query.
+                    "offering": (s.offering or None)  # type: ignore[attr-defined]
+                    if group.level.pk == top else None,
                 }
-                for s in group["sponsors"]
+                for s in group.sponsors
             ],
         }
         for group in groups

@@ -5,6 +5,7 @@ The wall follows the rule by which the portal delivers the "placement on the web
 (services/benefits.py): an organization whose year has a level and that has a confirmed pledge
 it agreed to list. Nothing here reads an amount per sponsor or a redemption reference."""
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -30,7 +31,13 @@ def programme() -> dict[str, Any]:
     }
 
 
-def wall(year: int) -> list[dict[str, Any]]:
+@dataclass
+class WallLevel:
+    level: Level
+    sponsors: list[SponsorYear] = field(default_factory=list)
+
+
+def wall(year: int) -> list[WallLevel]:
     """Every level, most prominent first, with its listed sponsors of `year` by name; a level
     without one has an empty list (the page invites a sponsor there). The offering is the one
     the sponsor gave with its latest listed pledge."""
@@ -44,9 +51,10 @@ def wall(year: int) -> list[dict[str, Any]]:
                       "organization__logo")
                 .order_by("organization__display_name", "pk"))
     levels = sorted(Level.objects.all(), key=lambda level: (level.order, -level.threshold_usd))
-    groups = {level.pk: {"level": level, "sponsors": []} for level in levels}
+    groups = {level.pk: WallLevel(level) for level in levels}
     for sponsor in sponsors:
-        groups[sponsor.level_id]["sponsors"].append(sponsor)
+        assert sponsor.level_id is not None  # filtered above
+        groups[sponsor.level_id].sponsors.append(sponsor)
     return list(groups.values())
 
 

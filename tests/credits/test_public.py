@@ -63,7 +63,7 @@ def context(client, path="/credits/"):
 
 def wall_of(client) -> list[tuple[str, list[str]]]:
     """The wall as the page shows it: each level's heading and its sponsors' names."""
-    return [(group["level"].name, [s.organization.display_name for s in group["sponsors"]])
+    return [(group.level.name, [s.organization.display_name for s in group.sponsors])
             for group in context(client)["wall"]]
 
 
