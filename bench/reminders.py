@@ -52,13 +52,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def due_in_30_days(count: int) -> int:
     """Exactly `count` active memberships end in 30 days; every other one well after the
-    reminders' window. Returns how many were moved."""
+    reminders' window. Each has someone to remind (an admin or a billing contact) and no
+    term already starting the day after, which the seed may have made and paid. Returns how
+    many were moved."""
     from django.utils import timezone
 
-    from members.models import Membership
+    from foundation.accounts.models import OrganizationRole, Role
+    from members.models import Membership, MembershipTerm
 
     today = timezone.localdate()
-    active = Membership.objects.active().filter(leaves_on=None).order_by("pk")
+    contacts = OrganizationRole.objects.filter(role__in=[Role.ADMIN, Role.BILLING])
+    renewal_day = today + timedelta(days=REMINDER_DAYS + 1)
+    active = (Membership.objects.active().filter(leaves_on=None)
+              .filter(organization__in=contacts.values("organization"))
+              .exclude(pk__in=MembershipTerm.objects.filter(starts_on=renewal_day)
+                       .values("membership"))
+              .order_by("pk"))
     chosen = list(active.values_list("pk", flat=True)[:count])
     if len(chosen) < count:
         raise SystemExit(f"Only {len(chosen)} active memberships were seeded, not {count}.")
