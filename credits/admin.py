@@ -2,19 +2,22 @@
 audited), pledges and contributions changed only through the services (confirm, record a
 credit received, cancel), the sponsors' benefit items, and the accountants' CSV."""
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import CharField, Count, DecimalField, Sum
+from django.db.models import CharField, Count, Sum
 from django.db.models.functions import Cast, Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from credits import usd
+from credits import programme_year, usd
 from foundation import audit
+from foundation.accounts.models import User
 from foundation.admin_audit import AuditedModelAdmin, ReadOnlyInline
 from foundation.checklists.admin import ChecklistItemAdmin, OverdueFilter
 from foundation.checklists.models import ChecklistItem
@@ -196,6 +199,34 @@ def _run(model_admin, request, call, done: str) -> bool:
     return True
 
 
+def year_choices() -> list[tuple[str, str]]:
+    """The programme year and the three before it (another year by its number in the URL):
+    the choices read no table, so a list stays fast however many rows it has."""
+    year = programme_year()
+    return [(str(y), str(y)) for y in range(year, year - 4, -1)]
+
+
+def chosen_year(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) <= 4 else None
+
+
+class PledgeYearFilter(admin.SimpleListFilter):
+    title = "programme year"
+    parameter_name = "year"
+    field = "year"
+
+    def lookups(self, request, model_admin):
+        return year_choices()
+
+    def queryset(self, request, queryset):
+        year = chosen_year(self.value())
+        return queryset if year is None else queryset.filter(**{self.field: year})
+
+
+class ContributionYearFilter(PledgeYearFilter):
+    field = "pledge__year"
+
+
 @admin.register(Pledge)
 class PledgeAdmin(AuditedModelAdmin):
     """Read-only: confirm and cancel are pages (and actions) that call the services; the
@@ -205,9 +236,8 @@ class PledgeAdmin(AuditedModelAdmin):
                     "listed_publicly", "created_at", "agreement_signed_on"]
     list_select_related = ["organization"]
     show_full_result_count = False  # a table that grows: no second count of every row
-    list_filter = ["status", "year", "listed_publicly"]
+    list_filter = ["status", PledgeYearFilter, "listed_publicly"]
     search_fields = ["organization__display_name", "organization__legal_name", "contact_email"]
-    date_hierarchy = "created_at"
     fieldsets = [
         (None, {"fields": ["organization", "year", "status", "total_display", "created_by",
                            "created_at", "agreement_signed_on", "confirmed_at",
@@ -229,18 +259,25 @@ class PledgeAdmin(AuditedModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            pledged=Coalesce(Sum(Coalesce("contributions__face_value",
-                                          "contributions__cash_amount")), 0,
-                             output_field=DecimalField(max_digits=14, decimal_places=2)),
-            contribution_count=Count("contributions"))
+    def get_changelist_instance(self, request):
+        """The page's totals and counts in one query over its pledges' contributions (an
+        aggregate in the list's own query would add up every pledge's before the page)."""
+        changelist = super().get_changelist_instance(request)
+        pledges = changelist.result_list = list(changelist.result_list)
+        sums = {row["pledge_id"]: row for row in Contribution.objects.filter(
+            pledge__in=pledges).values("pledge_id").annotate(
+                total=Sum(Coalesce("face_value", "cash_amount")), count=Count("pk"))}
+        for pledge in pledges:
+            found = sums.get(pledge.pk, {})
+            pledge.pledged = found.get("total") or Decimal("0.00")
+            pledge.contribution_count = found.get("count", 0)
+        return changelist
 
-    @admin.display(description="total", ordering="pledged")
+    @admin.display(description="total")
     def total_display(self, obj):
-        return usd(obj.pledged)
+        return usd(obj.pledged if hasattr(obj, "pledged") else obj.total)
 
-    @admin.display(description="contributions", ordering="contribution_count")
+    @admin.display(description="contributions")
     def contributions_count(self, obj):
         return obj.contribution_count
 
@@ -322,21 +359,6 @@ def _about(obj) -> str:
     return f"{line} · {usd(pledge.total)} pledged"
 
 
-class YearFilter(admin.SimpleListFilter):
-    title = "programme year"
-    parameter_name = "year"
-
-    def lookups(self, request, model_admin):
-        return [(str(y), str(y)) for y in Pledge.objects.order_by("-year").values_list(
-            "year", flat=True).distinct()]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(pledge__year=int(value))
-        return queryset
-
-
 @admin.register(Contribution)
 class ContributionAdmin(AuditedModelAdmin):
     """Read-only; a credit's receipt is recorded on its own page, cash is received when its
@@ -346,7 +368,7 @@ class ContributionAdmin(AuditedModelAdmin):
                     "amount_granted", "received_on", "invoice"]
     list_select_related = ["pledge__organization", "provider", "invoice"]
     show_full_result_count = False  # a table that grows: no second count of every row
-    list_filter = ["kind", "status", YearFilter, "provider", "pledge__status"]
+    list_filter = ["kind", "status", ContributionYearFilter, "provider", "pledge__status"]
     search_fields = ["pledge__organization__display_name", "pledge__organization__legal_name",
                      "service", "invoice__number"]
     readonly_fields = [f.name for f in Contribution._meta.fields]
@@ -452,26 +474,36 @@ class ProgrammeYearFilter(SponsorYearFilter):
     parameter_name = "year"
 
     def lookups(self, request, model_admin):
-        return [(str(y), str(y)) for y in SponsorYear.objects.order_by("-year").values_list(
-            "year", flat=True).distinct()]
+        return year_choices()
 
     def years(self):
-        value = self.value()
-        if not value or not value.isdigit():
-            return None
-        return SponsorYear.objects.filter(year=int(value))
+        year = chosen_year(self.value())
+        return None if year is None else SponsorYear.objects.filter(year=year)
+
+
+class KeyFilter(admin.SimpleListFilter):
+    """The programme's benefits (not every item's key, which would read every item)."""
+
+    title = "benefit"
+    parameter_name = "key"
+
+    def lookups(self, request, model_admin):
+        return list(Benefit.objects.values_list("key", "title"))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(key=self.value()) if self.value() else queryset
 
 
 class OwnerFilter(admin.SimpleListFilter):
-    """The staff who own sponsors' items (not every account on the portal)."""
+    """Staff members (who own items), not every account on the portal."""
 
     title = "owner"
     parameter_name = "owner"
 
     def lookups(self, request, model_admin):
-        owners = (SponsorBenefitItem.objects.exclude(owner=None)
-                  .values_list("owner_id", "owner__email").distinct().order_by("owner__email"))
-        return [("none", "Nobody"), *[(str(pk), email) for pk, email in owners]]
+        staff = User.objects.filter(is_staff=True, is_active=True).order_by("email")
+        return [("none", "Nobody"), *[(str(pk), email) for pk, email in
+                                      staff.values_list("pk", "email")]]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -489,7 +521,8 @@ class SponsorBenefitItemAdmin(ChecklistItemAdmin):
 
     list_display = ["title", "sponsor", "level", "year", "status", "owner", "due_date",
                     "member_must_provide", "provided_at", "delivered_at"]
-    list_filter = ["status", OverdueFilter, OwnerFilter, LevelFilter, ProgrammeYearFilter, "key"]
+    list_filter = ["status", OverdueFilter, OwnerFilter, LevelFilter, ProgrammeYearFilter,
+                   KeyFilter]
     search_fields = ["title", "proof", "member_input"]
     actions = ["deliver_with_proof", "not_applicable"]
     change_form_template = "admin/credits/sponsorbenefititem/change_form.html"

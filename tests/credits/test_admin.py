@@ -4,6 +4,7 @@ written; the benefit items' filters, the accountants' CSV and the queue on the a
 
 import csv
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 from html import escape
@@ -12,9 +13,12 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
+from credits.demo_scale import seed_scale
 from credits.models import Contribution, Pledge, Provider, SponsorYear
 from credits.services import pledges
 from credits.services.pledges import Contact
@@ -443,3 +447,49 @@ def test_levels_and_benefits_are_edited_by_staff_and_audited(admin_client, progr
     assert entry.new_value == {"threshold_usd": "300000"}
     assert "$300,000" in admin_client.get("/admin/credits/level/").content.decode()
     assert admin_client.get("/admin/credits/benefit/").status_code == 200
+
+
+# At scale
+
+
+CHANGELISTS = {PLEDGES: "credits_pledge", CONTRIBUTIONS: "credits_contribution",
+               ITEMS: "checklists_checklistitem", f"{ITEMS}?deadline=overdue":
+               "checklists_checklistitem", "/admin/credits/provider/": "credits_provider",
+               "/admin/credits/level/": "credits_level", "/admin/credits/benefit/":
+               "credits_benefit"}
+
+
+def captured(client, path: str) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return [q["sql"] for q in queries.captured_queries]
+
+
+def reads_every_row(sql: str, table: str) -> bool:
+    """A query from the list's table that is neither a page (LIMIT) nor its count."""
+    return (re.search(rf'FROM "{table}"', sql) is not None and " LIMIT " not in sql
+            and not sql.startswith("SELECT COUNT(*)"))
+
+
+def test_the_programmes_changelists_run_the_same_queries_for_3_and_30_sponsors(
+        admin_client, programme, monkeypatch):
+    from django.contrib import admin
+
+    for model_admin in admin.site._registry.values():  # 30 sponsors make several pages
+        monkeypatch.setattr(model_admin, "list_per_page", 10)
+    seed_scale(3, io.StringIO())
+    late = ChecklistItem.objects.filter(status=ChecklistItem.Status.DELIVERED).first()
+    ChecklistItem.objects.filter(pk=late.pk).update(  # rows in every list, overdue too
+        status=ChecklistItem.Status.TODO, due_date=timezone.localdate() - timedelta(days=1))
+    for path in CHANGELISTS:  # warm what is cached once per process (content types, ...)
+        captured(admin_client, path)
+    small = {path: captured(admin_client, path) for path in CHANGELISTS}
+    seed_scale(27, io.StringIO())
+    large = {path: captured(admin_client, path) for path in CHANGELISTS}
+    for path, table in CHANGELISTS.items():
+        assert len(large[path]) == len(small[path]), path
+        if "?" not in path and table not in {"credits_provider", "credits_level",
+                                             "credits_benefit"}:
+            assert not [sql for sql in large[path] if reads_every_row(sql, table)], path
+    assert admin_client.get(ITEMS).context["cl"].result_count > 30
