@@ -57,7 +57,8 @@ def directory_page(page: int, *, tier: str = "", name: str = "") -> tuple[list[d
     active = Membership.objects.active()
     # The most prominent tier with active members, never paged.
     whole = active.order_by("tier__order", "tier_id").values_list("tier_id", flat=True).first()
-    shown = active
+    # PostgreSQL refuses a NUL byte in a query: no name or tier holds one.
+    shown = active.none() if "\x00" in tier + name else active
     if tier:
         shown = shown.filter(tier__slug=tier)
     if name:
