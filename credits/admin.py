@@ -192,9 +192,6 @@ def _run(model_admin, request, call, done: str) -> bool:
     except DomainError as exc:
         model_admin.message_user(request, str(exc), messages.ERROR)
         return False
-    except ValidationError as exc:
-        model_admin.message_user(request, " ".join(exc.messages), messages.ERROR)
-        return False
     model_admin.message_user(request, done, messages.SUCCESS)
     return True
 
@@ -290,7 +287,11 @@ class PledgeAdmin(AuditedModelAdmin):
             *super().get_urls(),
         ]
 
-    def _page(self, request, pledge_id, form_class, title, call, done, initial=None):
+    def get_queryset(self, request):
+        """Each pledge names its organization: the actions' pages and messages list them."""
+        return super().get_queryset(request).select_related("organization")
+
+    def _page(self, request, pledge_id, form_class, title, submit, call, done, initial=None):
         pledge = get_object_or_404(Pledge.objects.select_related("organization"), pk=pledge_id)
         if not self.has_change_permission(request, pledge):
             raise PermissionDenied
@@ -300,12 +301,11 @@ class PledgeAdmin(AuditedModelAdmin):
             return redirect(reverse("admin:credits_pledge_change", args=[pledge.pk]))
         return render(request, SERVICE_FORM, {
             **self.admin_site.each_context(request), "form": form, "opts": self.model._meta,
-            "title": title.format(pledge=pledge), "about": _about(pledge),
-            "submit": title.split(":")[0]})
+            "title": title.format(pledge=pledge), "about": _about(pledge), "submit": submit})
 
     def confirm_view(self, request, pledge_id):
         return self._page(
-            request, pledge_id, ConfirmForm, "Confirm: {pledge}",
+            request, pledge_id, ConfirmForm, "Confirm: {pledge}", "Confirm the pledge",
             lambda pledge, data: pledge_services.pledge_confirm(
                 pledge_id=pledge.pk, actor=request.user,
                 agreement_signed_on=data["agreement_signed_on"]),
@@ -314,7 +314,7 @@ class PledgeAdmin(AuditedModelAdmin):
 
     def cancel_view(self, request, pledge_id):
         return self._page(
-            request, pledge_id, CancelForm, "Cancel: {pledge}",
+            request, pledge_id, CancelForm, "Cancel: {pledge}", "Cancel the pledge",
             lambda pledge, data: pledge_services.pledge_cancel(
                 pledge_id=pledge.pk, actor=request.user, reason=data["reason"]),
             lambda pledge: f"{pledge} is cancelled.")
@@ -324,18 +324,20 @@ class PledgeAdmin(AuditedModelAdmin):
     def confirm(self, request, queryset):
         return ask_then_each(self, request, queryset, ConfirmForm, "confirm",
                              "Confirm the selected pledges", pledge_services.pledge_confirm,
-                             "pledge(s) confirmed", id_arg="pledge_id")
+                             "pledge(s) confirmed", id_arg="pledge_id",
+                             submit="Confirm the pledges")
 
     @admin.action(description="Cancel the selected pledges (asks the reason)",
                   permissions=["change"])
     def cancel(self, request, queryset):
         return ask_then_each(self, request, queryset, CancelForm, "cancel",
                              "Cancel the selected pledges", pledge_services.pledge_cancel,
-                             "pledge(s) cancelled", id_arg="pledge_id")
+                             "pledge(s) cancelled", id_arg="pledge_id",
+                             submit="Cancel the pledges")
 
 
 def ask_then_each(model_admin, request, queryset, form_class, action, title, service, done, *,
-                  id_arg):
+                  id_arg, submit):
     """An action that asks for what the service needs (a date, a reason, a proof) on a page of
     its own, then calls the service on each selected row; a refused row is an error message
     naming it, and the others go through."""
@@ -345,7 +347,7 @@ def ask_then_each(model_admin, request, queryset, form_class, action, title, ser
         return None
     return render(request, SERVICE_FORM, {
         **model_admin.admin_site.each_context(request), "form": form,
-        "opts": model_admin.model._meta, "title": title, "submit": title.split(" ")[0],
+        "opts": model_admin.model._meta, "title": title, "submit": submit,
         "action": action, "selected": queryset, "checkbox_name": ACTION_CHECKBOX_NAME})
 
 
@@ -563,7 +565,7 @@ class SponsorBenefitItemAdmin(ChecklistItemAdmin):
         return ask_then_each(self, request, queryset, DeliverForm, "deliver_with_proof",
                              "Deliver the selected items with proof",
                              benefit_services.benefit_deliver, "item(s) delivered",
-                             id_arg="item_id")
+                             id_arg="item_id", submit="Deliver")
 
     def get_urls(self):
         return [
