@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 
 from . import emails
+from .admin_lists import QuickCheckboxes
 from .models import AuditEntry, OutboundEmail
 
 
@@ -25,7 +26,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
+class OutboundEmailAdmin(QuickCheckboxes, admin.ModelAdmin):
     list_display = ["created_at", "kind", "to", "subject", "status", "attempts", "sent_at"]
     show_full_result_count = False  # a table that grows: no second count of every row
     ordering = ["-pk"]  # newest first by the primary key's index; created_at has none

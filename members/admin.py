@@ -14,6 +14,7 @@ from foundation.accounts.models import (
     at_most_max_employees,
 )
 from foundation.admin_audit import AuditedModelAdmin, ReadOnlyInline
+from foundation.admin_lists import QuickCheckboxes
 from foundation.checklists.admin import ChecklistInline
 from foundation.transitions import DomainError
 
@@ -248,7 +249,7 @@ class ApplicationAdmin(AuditedModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(AuditedModelAdmin):
+class MembershipAdmin(QuickCheckboxes, AuditedModelAdmin):
     list_display = ["organization", "tier", "status", "starts_on", "ends_on",
                     "board_representative", "tac_representative"]
     list_select_related = ["organization", "tier"]

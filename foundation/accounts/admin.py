@@ -9,6 +9,7 @@ from django.utils.http import urlencode
 
 from foundation import audit
 from foundation.admin_audit import AuditedModelAdmin, ReadOnlyInline
+from foundation.admin_lists import QuickCheckboxes
 from foundation.transitions import DomainError
 
 from . import services
@@ -82,7 +83,7 @@ class PersonRolesForm(forms.Form):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(AuditedModelAdmin):
+class OrganizationAdmin(QuickCheckboxes, AuditedModelAdmin):
     list_display = ["display_name", "legal_name", "type", "country_name", "employees",
                     "is_founding_member", "created_at"]
     show_full_result_count = False  # a table that grows: no second count of every row

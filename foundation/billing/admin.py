@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from foundation.admin_audit import AuditedModelAdmin
+from foundation.admin_lists import QuickCheckboxes
 from foundation.transitions import DomainError
 
 from . import events, services
@@ -118,7 +119,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(AuditedModelAdmin):
+class InvoiceAdmin(QuickCheckboxes, AuditedModelAdmin):
     list_display = ["__str__", "organization", "status", "total", "currency", "issue_date",
                     "due_date", "paid_at"]
     list_select_related = ["organization"]
