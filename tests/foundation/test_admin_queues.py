@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from credits.models import Pledge
 from foundation import admin_queues
 from foundation.billing.models import Invoice, StripeEvent
 from foundation.checklists.models import ChecklistItem
@@ -87,7 +88,8 @@ class Rows:
         self.agreement, self.tiers, self.submitter = agreement, tiers, submitter
         self.queued: dict[str, set[int]] = {title: set() for title in [
             "Overdue benefit items", "Overdue invoices", "Failed e-mails",
-            "Failed Stripe events", "Applications to decide", "Eligibility checks"]}
+            "Failed Stripe events", "Applications to decide", "Eligibility checks",
+            "Pledges to confirm"]}
         self.n = 0
 
     def _next(self) -> int:
@@ -142,6 +144,15 @@ class Rows:
         if queued:
             self.queued["Eligibility checks"].add(check.pk)
 
+    def pledge(self, status, submitted, queued: bool) -> None:
+        pledge = Pledge.objects.create(
+            organization=OrganizationFactory(), year=TODAY.year, status=status,
+            contact_name="Lin Cloud", contact_email="lin@cloud.example", sla_hours=24,
+            support_channel="email", support_channel_value="support@cloud.example")
+        Pledge.objects.filter(pk=pledge.pk).update(created_at=submitted)
+        if queued:
+            self.queued["Pledges to confirm"].add(pledge.pk)
+
     def add(self, oldest_offset: int = 0) -> None:
         """Two rows in each queue and several just outside it. `oldest_offset` moves the
         oldest queued rows further back, so a second batch changes what is oldest."""
@@ -182,6 +193,11 @@ class Rows:
         self.check(check_status.OPEN, TODAY + 7 * DAY, True)
         self.check(check_status.CONFIRMED, TODAY - 90 * DAY, False)
         self.check(check_status.REJECTED, TODAY - 90 * DAY, False)
+        pledge_status = Pledge.Status
+        self.pledge(pledge_status.SUBMITTED, now - 6 * DAY - back, True)
+        self.pledge(pledge_status.SUBMITTED, now, True)
+        self.pledge(pledge_status.CONFIRMED, now - 90 * DAY, False)
+        self.pledge(pledge_status.CANCELLED, now - 90 * DAY, False)
 
 
 @pytest.fixture
@@ -206,6 +222,8 @@ def test_each_queue_shows_its_count_and_oldest_date_in_words(admin_client, rows)
                            f"oldest queued {written(TODAY - 2 * DAY)}"],
         "Failed Stripe events": ["Failed Stripe events", "2 failed Stripe events",
                                  f"oldest received {written(TODAY - 5 * DAY)}"],
+        "Pledges to confirm": ["Pledges to confirm", "2 pledges to confirm",
+                               f"oldest submitted {written(TODAY - 6 * DAY)}"],
     }
 
 
