@@ -529,6 +529,10 @@ class SponsorBenefitItemAdmin(ChecklistItemAdmin):
     actions = ["deliver_with_proof", "not_applicable"]
     change_form_template = "admin/credits/sponsorbenefititem/change_form.html"
 
+    def has_delete_permission(self, request, obj=None):
+        """A sponsor's item changes through the services; the checklist keeps every one."""
+        return False
+
     def get_changelist_instance(self, request):
         """Each row's sponsor year, its organization and level, in one query for the page."""
         changelist = admin.ModelAdmin.get_changelist_instance(self, request)

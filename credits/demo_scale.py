@@ -46,6 +46,7 @@ LEVEL_WEIGHTS = (60, 28, 12)  # lowest level first
 SUBMITTED_SHARE, CANCELLED_SHARE = 0.08, 0.04
 CREDIT_SHARE = 0.7  # of contributions
 RECEIVED_SHARE = 0.6  # of a confirmed pledge's contributions, once a month has passed
+DELIVERED_LATE_SHARE = 0.95  # of benefit items past their due date: a few are overdue
 PAYMENT_TERMS = timedelta(days=30)
 
 
@@ -54,6 +55,7 @@ class _Sponsor:
     org: Organization
     admin: User
     pledge: Pledge
+    submitted: date
     contributions: list[Contribution] = field(default_factory=list)
     invoices: list[tuple[Contribution, Invoice]] = field(default_factory=list)
     sponsor_year: SponsorYear | None = None
@@ -93,11 +95,13 @@ def _build(rng: random.Random, count: int, levels: list[Level], providers: list[
                           else None)[0]
         # A little above the level's threshold (a level with no threshold: $250,000).
         total = (aim.threshold_usd or Decimal("250000")) * rng.randint(100, 160) / 100
-        submitted = _day_in(rng, first_day, today)
         roll = rng.random()
         status = (Pledge.Status.SUBMITTED if roll < SUBMITTED_SHARE
                   else Pledge.Status.CANCELLED if roll < SUBMITTED_SHARE + CANCELLED_SHARE
                   else Pledge.Status.CONFIRMED)
+        # Staff confirm within days: a pledge still waiting came in lately.
+        submitted = _day_in(rng, max(first_day, today - timedelta(days=20))
+                            if status == Pledge.Status.SUBMITTED else first_day, today)
         confirmed = min(submitted + timedelta(days=rng.randint(1, 14)), today) \
             if status != Pledge.Status.SUBMITTED else None
         contact = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
@@ -113,7 +117,7 @@ def _build(rng: random.Random, count: int, levels: list[Level], providers: list[
             support_channel_value=f"oss-support@{slug}.example",
             support_hours="Monday to Friday, 9:00–17:00", created_by=admin,
             billing_address=f"1 {display} Way\n{country}")
-        sponsor = _Sponsor(org=org, admin=admin, pledge=pledge)
+        sponsor = _Sponsor(org=org, admin=admin, pledge=pledge, submitted=submitted)
         for amount in _split(rng, total):
             if providers and rng.random() < CREDIT_SHARE:
                 provider = rng.choice(providers)
@@ -197,11 +201,12 @@ def _checklists(rng: random.Random, sponsors: list[_Sponsor],
             due = confirmed + timedelta(days=benefit.due_days)
             provide = (benefit.sponsor_must_provide
                        if benefit.fulfilment == Benefit.Fulfilment.SPONSOR_INPUT else "")
-            if benefit.key == PLACEMENT_KEY:
-                done = sponsor.pledge.listed_publicly
-            else:
-                done = due < today and rng.random() < 0.8
+            placement = benefit.key == PLACEMENT_KEY
+            done = sponsor.pledge.listed_publicly if placement \
+                else due < today and rng.random() < DELIVERED_LATE_SHARE
             status = (ChecklistItem.Status.DELIVERED if done
+                      # An unlisted sponsor has no place on the wall to deliver.
+                      else ChecklistItem.Status.NOT_APPLICABLE if placement
                       else ChecklistItem.Status.WAITING_ON_MEMBER if provide
                       else ChecklistItem.Status.TODO)
             items.append(ChecklistItem(
@@ -237,6 +242,9 @@ def seed_scale(sponsors: int, stdout) -> int:
     _bulk(OrganizationRole, [OrganizationRole(organization=s.org, user=s.admin, role=Role.ADMIN)
                              for s in built])
     _bulk(Pledge, [sponsor.pledge for sponsor in built])
+    for sponsor in built:  # created_at is set to now on insert
+        sponsor.pledge.created_at = _at(sponsor.submitted)
+    Pledge.objects.bulk_update([s.pledge for s in built], ["created_at"], batch_size=BATCH)
     for sponsor in built:
         for contribution in sponsor.contributions:
             contribution.pledge = sponsor.pledge

@@ -380,6 +380,7 @@ def test_delivering_without_proof_is_a_message_and_writes_nothing(admin_client, 
     item.refresh_from_db()
     assert item.status == ChecklistItem.Status.TODO and item.proof == ""
     assert audit_count() == before
+    assert admin_client.post(f"{ITEMS}{item.pk}/delete/", {"post": "yes"}).status_code == 403
     response = admin_client.post(f"{ITEMS}{item.pk}/deliver/", {"proof": "Pool set up"})
     assert response.status_code == 302
     history = admin_client.get(f"{ITEMS}{item.pk}/history/").content.decode()

@@ -140,10 +140,15 @@ def test_seed_demo_sponsors_adds_n_sponsors_in_bulk_and_a_second_run_adds_more()
     assert not added.annotate(n=Count("pledges")).exclude(n=1).exists()
     assert not added.exclude(roles__role=Role.ADMIN).exists()
     pledges = Pledge.objects.filter(organization__in=added)
+    year = programme_year()
     assert {Pledge.Status.CONFIRMED, Pledge.Status.FULFILLED} <= set(
         pledges.values_list("status", flat=True))
     assert not pledges.filter(contributions=None).exists()
-    year = programme_year()
+    today = timezone.localdate()
+    for pledge in pledges:  # dated in the year, confirmed after they came in
+        assert pledge.created_at.year == year and timezone.localdate(pledge.created_at) <= today
+        if pledge.agreement_signed_on:
+            assert timezone.localdate(pledge.created_at) <= pledge.agreement_signed_on <= today
     years = SponsorYear.objects.filter(organization__in=added).select_related("organization",
                                                                                "level")
     assert years.count() == pledges.counted().count()
