@@ -13,3 +13,5 @@ demo_seeders: list[Callable[[dict[str, Any]], None]] = []
 scale_seeders: list[Callable[[int, Any], None]] = []
 # Each adds `count` generated sponsors with their pledges (--sponsors).
 sponsor_seeders: list[Callable[[int, Any], None]] = []
+# Each adds `count` generated projects (--projects).
+project_seeders: list[Callable[[int, Any], None]] = []

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from credits.api import router as credits_api
 from members.api import router as members_api
+from projects.api import router as projects_api
 
 from . import health, media, views
 from .api import api
@@ -11,6 +12,7 @@ from .api import api
 # foundation.api may not.
 api.add_router("", members_api)
 api.add_router("", credits_api)
+api.add_router("", projects_api)
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -14,7 +14,7 @@ memory used does not grow with the number of projects: three queries whatever th
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import yaml
@@ -32,6 +32,8 @@ from .landscape_file import (
 from .models import Project, ProjectRepository
 
 CHUNK = 500
+# libyaml's dumper where PyYAML was built with it: several times faster than pure Python.
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 # Where a project that came through the portal (no landscape place of its own) stands.
 DEFAULT_SUBCATEGORY = "General"
 # Item keys written in this order, as the foundation's file has them; other kept keys follow.
@@ -61,7 +63,7 @@ def _projects(hosted: bool):
             .order_by("place_category", "place_subcategory", "name", "pk"))
 
 
-def project_item(project: Project) -> dict[str, Any]:
+def project_item(project: Project, logo: Callable[[Any], str | None]) -> dict[str, Any]:
     """A project as a landscape2 item (plain data, keys in the file's order)."""
     kept = dict(project.landscape_item or {})
     item: dict[str, Any] = {"name": project.name}
@@ -74,7 +76,7 @@ def project_item(project: Project) -> dict[str, Any]:
     kept.pop("second_path", None)
     item["description"] = project.description or project.summary
     item["homepage_url"] = project.homepage_url or project.repo_url or ""  # type: ignore[attr-defined]
-    item["logo"] = os.path.basename(project.logo.name) if project.logo else None
+    item["logo"] = logo(project.logo)
     if project.repo_url:  # type: ignore[attr-defined]
         item["repo_url"] = project.repo_url  # type: ignore[attr-defined]
     item["crunchbase"] = project.crunchbase_url or None
@@ -89,11 +91,10 @@ def project_item(project: Project) -> dict[str, Any]:
     return item
 
 
-def member_item(membership) -> dict[str, Any]:
+def member_item(membership, logo: Callable[[Any], str | None]) -> dict[str, Any]:
     org = membership.organization
     item: dict[str, Any] = {"name": f"{org.display_name}{MEMBER_SUFFIX}",
-                            "homepage_url": org.website or None,
-                            "logo": os.path.basename(org.logo.name) if org.logo else None}
+                            "homepage_url": org.website or None, "logo": logo(org.logo)}
     if membership.starts_on:
         item["joined_at"] = membership.starts_on.isoformat()
     return item
@@ -108,19 +109,41 @@ def _members():
             .order_by("tier__order", "tier_id", "organization__display_name", "pk"))
 
 
-def sections() -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(category, subcategory, item) for every item in the file's order, read in chunks."""
-    for project in _projects(hosted=False).iterator(chunk_size=CHUNK):
-        yield project.place_category, project.place_subcategory, project_item(project)  # type: ignore[attr-defined]
-    for project in _projects(hosted=True).iterator(chunk_size=CHUNK):
-        yield HOSTED_CATEGORY, HOSTED_SUBCATEGORY, project_item(project)
-    for membership in _members().iterator(chunk_size=CHUNK):
-        yield MEMBERS_CATEGORY, membership.tier.name, member_item(membership)
+def _file_name(file) -> str | None:
+    return os.path.basename(file.name) if file else None
+
+
+def sections(start: int | None = None, stop: int | None = None,
+             logo: Callable[[Any], str | None] = _file_name,
+             ) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(category, subcategory, item) for every item in the file's order, read in chunks;
+    `start` and `stop` slice the items in that order in the database (two counts more).
+    `logo` writes a logo: its file name in the file, its URL in the API."""
+    parts = [(_projects(hosted=False), lambda p: (p.place_category, p.place_subcategory),
+              project_item),
+             (_projects(hosted=True), lambda p: (HOSTED_CATEGORY, HOSTED_SUBCATEGORY),
+              project_item),
+             (_members(), lambda m: (MEMBERS_CATEGORY, m.tier.name), member_item)]
+    offset = 0
+    for index, (rows, place, write) in enumerate(parts):
+        if start is not None or stop is not None:
+            size = rows.count() if index < len(parts) - 1 else None
+            lo = max(0, (start or 0) - offset)
+            hi = None if stop is None else max(0, stop - offset)
+            if size is not None:
+                offset += size
+                lo, hi = min(lo, size), size if hi is None else min(hi, size)
+            if hi is not None and lo >= hi:
+                continue
+            rows = rows[lo:hi]
+        for row in rows.iterator(chunk_size=CHUNK):
+            category, subcategory = place(row)
+            yield category, subcategory, write(row, logo)
 
 
 def _dump(value: Any, indent: int) -> str:
-    text = yaml.safe_dump(value, sort_keys=False, allow_unicode=True, default_flow_style=False,
-                          width=10_000)
+    text = yaml.dump(value, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+                     default_flow_style=False, width=10_000)
     pad = " " * indent
     return "".join(pad + line + "\n" for line in text.splitlines())
 
@@ -149,15 +172,12 @@ def yaml_chunks() -> Iterator[str]:
         yield "".join(buffer)
 
 
-def categories(start: int | None = None, stop: int | None = None) -> list[dict[str, Any]]:
+def categories(start: int | None = None, stop: int | None = None,
+               logo: Callable[[Any], str | None] = _file_name) -> list[dict[str, Any]]:
     """The same items as plain data grouped as the file groups them, for the JSON API;
     `start` and `stop` slice the items in file order."""
     grouped: list[dict[str, Any]] = []
-    for index, (category, subcategory, item) in enumerate(sections()):
-        if start is not None and index < start:
-            continue
-        if stop is not None and index >= stop:
-            break
+    for category, subcategory, item in sections(start, stop, logo):
         if not grouped or grouped[-1]["name"] != category:
             grouped.append({"name": category, "subcategories": []})
         subs = grouped[-1]["subcategories"]

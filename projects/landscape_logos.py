@@ -116,8 +116,8 @@ def _embedded_shrinker(side: int):
 
 def _shrink_svg(data: bytes) -> bytes:
     """Smaller step by step until under the budget: embedded images scaled down to
-    SCALED_SIDE and then half that, numbers cut to two and then one decimal, spaces collapsed, 0.5 written .5.
-    The result is checked again by clean_logo like any upload."""
+    SCALED_SIDE and then half that, numbers cut to two and then one decimal, spaces
+    collapsed, 0.5 written .5. The result is checked again by clean_logo like any upload."""
     steps = [
         lambda d: _DATA_URI.sub(_embedded_shrinker(SCALED_SIDE), d),
         lambda d: _DATA_URI.sub(_embedded_shrinker(SCALED_SIDE // 2), d),

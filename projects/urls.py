@@ -1,5 +1,8 @@
 from django.urls import path
 
-from . import views
+from . import views, views_landscape
 
-urlpatterns = [path("", views.landscape, name="projects")]
+urlpatterns = [
+    path("", views.landscape, name="projects"),
+    path("landscape.yml", views_landscape.landscape_yml, name="landscape_yml"),
+]

@@ -15,6 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("--sponsors", type=int, default=0,
                             help="Also add this many generated sponsors with their pledges, "
                                  "contributions and benefits; each run adds more.")
+        parser.add_argument("--projects", type=int, default=0,
+                            help="Also add this many generated projects with their "
+                                 "repositories, across the pathway; each run adds more.")
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -22,6 +25,8 @@ class Command(BaseCommand):
             raise CommandError("--orgs takes the number of organizations to add, 0 or more.")
         if options["sponsors"] < 0:
             raise CommandError("--sponsors takes the number of sponsors to add, 0 or more.")
+        if options["projects"] < 0:
+            raise CommandError("--projects takes the number of projects to add, 0 or more.")
         users = demo_accounts.seed()
         for seed in programmes.demo_seeders:
             seed(users)
@@ -31,6 +36,9 @@ class Command(BaseCommand):
         if options["sponsors"]:
             for seed_sponsors in programmes.sponsor_seeders:
                 seed_sponsors(options["sponsors"], self.stdout)
+        if options["projects"]:
+            for seed_projects in programmes.project_seeders:
+                seed_projects(options["projects"], self.stdout)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {Organization.objects.count()} organizations.\n"
             f"  Staff (admin at /admin/): {demo_accounts.STAFF_EMAIL} / "

@@ -1,0 +1,74 @@
+"""The projects programme's part of the public API: the landscape as JSON, the same items
+as /projects/landscape.yml in the same grouping."""
+
+from datetime import date
+from typing import Any
+
+from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
+
+from foundation.pagecache import cached_page
+
+from . import landscape
+
+router = Router(tags=["projects"])
+
+
+class LandscapeItem(Schema):
+    name: str = Field(description="The project's name; a member's ends in \" (member)\".")
+    project: str | None = Field(None, description="The maturity, as the landscape2 format "
+                                                  "writes it: foundation (hosted by the "
+                                                  "foundation), archived, or null for an "
+                                                  "ecosystem project or a member.")
+    second_path: list[str] | None = Field(None, description="For a hosted project, its place "
+                                                            "among the categories, e.g. "
+                                                            "\"Training / General\".")
+    description: str | None = Field(None, description="What the project does.")
+    homepage_url: str | None = Field(None, description="Its website.")
+    logo: str | None = Field(description="Absolute URL of its logo, or null when it has none.")
+    repo_url: str | None = Field(None, description="Its main repository.")
+    crunchbase: str | None = Field(None, description="Its Crunchbase page, if known.")
+    joined_at: date | None = Field(None, description="For a member, the day its current "
+                                                     "membership started.")
+    extra: dict[str, Any] | None = Field(None, description="The landscape2 `extra` fields; "
+                                                           "`accepted` is the day a hosted "
+                                                           "project joined the foundation.")
+
+
+class LandscapeSubcategory(Schema):
+    name: str
+    items: list[LandscapeItem]
+
+
+class LandscapeCategory(Schema):
+    name: str = Field(description="The category: the ecosystem's (e.g. Training), then "
+                                  "\"PyTorch Projects\" for the hosted ones and \"PyTorch "
+                                  "Members\" with a subcategory per tier.")
+    subcategories: list[LandscapeSubcategory]
+
+
+class Landscape(Schema):
+    categories: list[LandscapeCategory]
+
+
+PAGE_SIZE = 500
+
+
+@router.get(
+    "/projects.json", response=Landscape, url_name="projects", summary="Project landscape",
+    description="The landscape as /projects/landscape.yml gives it in the landscape2 format: "
+                "ecosystem projects (archived ones marked) by category, the foundation-hosted "
+                "projects, and the members by tier. Without `page` the list is whole; with "
+                f"`page` it holds at most {PAGE_SIZE} items in the same order and shape (an "
+                "empty `categories` past the end).",
+)
+@decorate_view(cached_page)
+def projects(request, page: int | None = Query(None, ge=1, le=100_000, description=(
+        f"Page number, from 1, of {PAGE_SIZE} items each; leave out for the whole list."))):
+    def logo(file) -> str | None:
+        return request.build_absolute_uri(file.url) if file else None
+
+    if page is None:
+        return {"categories": landscape.categories(logo=logo)}
+    return {"categories": landscape.categories((page - 1) * PAGE_SIZE, page * PAGE_SIZE,
+                                               logo=logo)}
