@@ -46,6 +46,14 @@ app.conf.beat_schedule = {
         "task": "credits.tasks.send_overdue_reminders",
         "schedule": crontab(hour=7, minute=15),
     },
+    "projects-close-due-votes": {
+        "task": "projects.tasks.close_due_votes",
+        "schedule": crontab(minute=5),
+    },
+    "projects-vote-reminders": {
+        "task": "projects.tasks.send_vote_reminders",
+        "schedule": crontab(minute=10),
+    },
     "retry-unsent-emails": {
         "task": "foundation.tasks.retry_unsent_emails",
         "schedule": crontab(minute="*/15"),

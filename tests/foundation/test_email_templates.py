@@ -26,6 +26,9 @@ CONTEXT_NAMES = [
     # credits
     "admin_url", "contribution", "days_late", "invoices", "item", "lines", "pledge",
     "sponsor_year", "standing", "year",
+    # projects
+    "approved", "closes", "decision", "eligible", "feedback", "member", "passed", "project",
+    "reapply_on", "request", "requested_by", "resubmitted", "vote",
 ]
 
 DATE_PARTS = {"year", "month", "day", "hour", "minute", "second", "microsecond", "tzinfo"}
