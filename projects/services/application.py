@@ -109,7 +109,7 @@ def _url(value: str, key: str, errors: Errors) -> str:
 
 
 def _max_length(name: str) -> int | None:
-    return Project._meta.get_field(name).max_length
+    return getattr(Project._meta.get_field(name), "max_length", None)
 
 
 def _check(data: ApplicationInput, project: Project | None, *, full: bool,
@@ -176,9 +176,10 @@ def _check_repositories(urls: Sequence[str], project: Project | None, *, full: b
                 checked.append(url)
         elif len(url) > 500:
             errors.add("repositories", "Keep each repository's address to 500 characters.")
-    taken = (ProjectRepository.objects.filter(normalized_url__in=seen)
-             .exclude(project_id=project.pk if project else None)
-             .select_related("project").order_by("position", "pk"))
+    taken = ProjectRepository.objects.filter(normalized_url__in=seen)
+    if project is not None:
+        taken = taken.exclude(project_id=project.pk)
+    taken = taken.select_related("project").order_by("position", "pk")
     today = timezone.localdate()
     for repository in taken:
         other = repository.project

@@ -27,6 +27,7 @@ def tac_member_add(*, user: User, actor: Any, voting: bool = True,
     representative: it belongs to the membership's organization and votes while the
     membership is active."""
     if membership is not None:
+        membership = Membership.objects.select_related("organization").get(pk=membership.pk)
         if organization is not None and organization.pk != membership.organization_id:
             raise DomainError(f"This membership is {membership.organization}'s, not "
                               f"{organization}'s.")
