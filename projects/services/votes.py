@@ -120,8 +120,10 @@ def _close(project: Project, vote: TacVote, *, at: datetime, actor: Any) -> TacV
     note = (f"TAC vote {vote.get_result_display().lower()}: {yes} yes, {no} no, {abstain} "
             f"abstaining, of {len(eligible)} voting members.")
     if passed:
+        # The landscape's joined date of a hosted project is the day the TAC accepted it.
         transition(project, Project.Status.HOSTED, action="project.host", actor=actor,
-                   note=note, status_changed_at=timezone.now())
+                   note=note, status_changed_at=timezone.now(),
+                   joined_on=timezone.localdate(at))
         onboarding_ensure(project)
     else:
         audit.record(project, actor=actor, action="project.vote_failed", note=note)

@@ -62,6 +62,7 @@ def test_six_yes_of_nine_passes_and_the_project_is_hosted_with_its_onboarding(
     assert (closed.result, closed.yes, closed.no, closed.abstain, closed.eligible) == (
         "passed", 6, 1, 0, 9)
     assert project.status == Project.Status.HOSTED
+    assert project.joined_on == timezone.localdate()  # the landscape's accepted date
     items = ChecklistItem.objects.for_holder(project)
     assert {item.key for item in items} == ONBOARDING
     result = [m for m in mail.outbox if m.to == [maintainer.email]]
