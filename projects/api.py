@@ -25,7 +25,8 @@ class LandscapeItem(Schema):
                                                             "\"Training / General\".")
     description: str | None = Field(None, description="What the project does.")
     homepage_url: str | None = Field(None, description="Its website.")
-    logo: str | None = Field(description="Absolute URL of its logo, or null when it has none.")
+    logo: str | None = Field(None, description="Absolute URL of its logo, or null when it has "
+                                               "none.")
     repo_url: str | None = Field(None, description="Its main repository.")
     crunchbase: str | None = Field(None, description="Its Crunchbase page, if known.")
     joined_at: date | None = Field(None, description="For a member, the day its current "

@@ -76,7 +76,8 @@ def project_item(project: Project, logo: Callable[[Any], str | None]) -> dict[st
     kept.pop("second_path", None)
     item["description"] = project.description or project.summary
     item["homepage_url"] = project.homepage_url or project.repo_url or ""  # type: ignore[attr-defined]
-    item["logo"] = logo(project.logo)
+    if project.logo:
+        item["logo"] = logo(project.logo)
     if project.repo_url:  # type: ignore[attr-defined]
         item["repo_url"] = project.repo_url  # type: ignore[attr-defined]
     item["crunchbase"] = project.crunchbase_url or None
@@ -94,7 +95,9 @@ def project_item(project: Project, logo: Callable[[Any], str | None]) -> dict[st
 def member_item(membership, logo: Callable[[Any], str | None]) -> dict[str, Any]:
     org = membership.organization
     item: dict[str, Any] = {"name": f"{org.display_name}{MEMBER_SUFFIX}",
-                            "homepage_url": org.website or None, "logo": logo(org.logo)}
+                            "homepage_url": org.website or None}
+    if org.logo:
+        item["logo"] = logo(org.logo)
     if membership.starts_on:
         item["joined_at"] = membership.starts_on.isoformat()
     return item

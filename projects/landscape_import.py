@@ -21,7 +21,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.text import Truncator, slugify
 
 from foundation import audit
 from foundation.uploads import delete_after_commit
@@ -171,7 +171,6 @@ def _fields(plan: _Planned) -> dict[str, Any]:
         "name": item.name,
         "status": STATUSES[item.status],
         "description": item.description[:10_000],
-        "summary": item.description[:300] if len(item.description) <= 300 else "",
         "homepage_url": item.homepage_url,
         "crunchbase_url": item.crunchbase,
         "landscape_category": category[:120],
@@ -188,7 +187,7 @@ def _upsert(project: Project | None, plan: _Planned, report: Report) -> None:
     values = _fields(plan)
     if project is None:
         project = Project(slug=_free_slug(plan.slug), status_changed_at=timezone.now(),
-                          **values)
+                          summary=Truncator(plan.item.description).chars(300), **values)
         project.save()
         audit.record(project, action="project.imported", new={"status": project.status},
                      note="Imported from the landscape file.")

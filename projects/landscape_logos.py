@@ -74,7 +74,6 @@ def _kb(n: int) -> str:
 def _shrink_raster(data: bytes, refused: UploadRejected) -> bytes:
     """The image at most SCALED_SIDE pixels a side, as PNG; unchanged if Pillow cannot read
     it (then the first refusal stands)."""
-    Image.MAX_IMAGE_PIXELS = max(Image.MAX_IMAGE_PIXELS or 0, 200_000_000)
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
@@ -99,10 +98,10 @@ def _embedded_shrinker(side: int):
             with Image.open(io.BytesIO(raw)) as image:
                 image.load()
                 if kind in (b"jpeg", b"jpg"):
-                    image = image.convert("RGB")
-                    image.thumbnail((side, side))
+                    photo = image.convert("RGB")
+                    photo.thumbnail((side, side))
                     out = io.BytesIO()
-                    image.save(out, format="JPEG", quality=85)
+                    photo.save(out, format="JPEG", quality=85)
                     smaller, kind = out.getvalue(), b"jpeg"
                 else:
                     smaller, kind = _scaled_png(image, side), b"png"

@@ -1,12 +1,12 @@
 """/projects/landscape.yml: the landscape2 data file, generated from the records."""
 
 from django.http import StreamingHttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .landscape import yaml_chunks
 
 
-@require_GET
+@require_safe
 def landscape_yml(request):
     """Streamed as it is read, a few items at a time, so a large landscape never sits whole
     in memory; a download named landscape.yml, as a landscape2 build expects it."""
