@@ -100,9 +100,12 @@ def _url(value: str, key: str, errors: Errors) -> str:
     if not value:
         return ""
     try:
+        if "\x00" in value:  # the validator lets it through in a path; PostgreSQL does not
+            raise ValidationError("null character")
         _http_url(value)
     except ValidationError:
-        errors.add(key, f"“{value[:200]}” is not a web address: give one that starts with "
+        shown = value[:200].replace("\x00", "")
+        errors.add(key, f"“{shown}” is not a web address: give one that starts with "
                         "https:// or http://.")
         return ""
     return value

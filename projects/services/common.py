@@ -10,6 +10,7 @@ from django.http import Http404
 
 from foundation import emails
 from foundation.accounts.models import User
+from foundation.transitions import DomainError
 from projects.models import Project, ProjectMaintainer
 
 
@@ -26,6 +27,17 @@ class Errors:
     def raise_any(self) -> None:
         if self.found:
             raise ValidationError(self.found)
+
+
+def clean_text(value: str, *, limit: int, what: str) -> str:
+    """Free text as stored: stripped, without NUL characters (PostgreSQL refuses them) and
+    within its length, or a DomainError saying which."""
+    text = (value or "").strip()
+    if "\x00" in text:
+        raise DomainError(f"The {what} has a null character: remove it.")
+    if len(text) > limit:
+        raise DomainError(f"Keep the {what} to {limit:,} characters (it has {len(text):,}).")
+    return text
 
 
 def lock_project(project_id: int) -> Project:

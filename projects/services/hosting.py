@@ -11,7 +11,7 @@ from foundation.checklists.services import ItemSpec, checklist_ensure
 from foundation.transitions import DomainError, transition
 from projects.models import Project
 
-from .common import lock_project
+from .common import clean_text, lock_project
 
 ONBOARDING = (
     ItemSpec(key="asset-transfer", title="Asset and trademark transfer",
@@ -38,7 +38,7 @@ def onboarding_ensure(project: Project) -> list[ChecklistItem]:
 @transaction.atomic
 def project_archive(*, project_id: int, actor: Any, note: str) -> Project:
     """Staff archive an ecosystem, candidate or hosted project, saying why."""
-    note = note.strip()
+    note = clean_text(note, limit=2000, what="reason")
     if not note:
         raise DomainError("Say why the project is archived.")
     project = lock_project(project_id)

@@ -12,7 +12,7 @@ from foundation.audit import long_date
 from foundation.transitions import DomainError, transition
 from projects.models import REAPPLY_AFTER_MONTHS, EcosystemDecision, Project
 
-from .common import add_months, lock_project, mail, maintainer_emails
+from .common import add_months, clean_text, lock_project, mail, maintainer_emails
 
 MAX_COUNT = 1000  # no working group is larger: a bigger count is a typo
 
@@ -31,7 +31,7 @@ def review_start(*, project_id: int, actor: Any) -> Project:
 @transaction.atomic
 def changes_request(*, project_id: int, actor: Any, feedback: str) -> Project:
     """Staff ask the maintainers to change the application, saying what and why."""
-    feedback = feedback.strip()
+    feedback = clean_text(feedback, limit=5000, what="feedback")
     if not feedback:
         raise DomainError("Say what should change: the maintainers read this feedback.")
     project = lock_project(project_id)
@@ -62,7 +62,7 @@ def decision_record(*, project_id: int, actor: Any, yes: Any, no: Any, abstain: 
     if n_yes == n_no:
         raise DomainError(f"A tie ({n_yes} for, {n_no} against) is not a majority: record "
                           "the decision once the working group has one.")
-    feedback = feedback.strip()
+    feedback = clean_text(feedback, limit=5000, what="feedback")
     approved = n_yes > n_no
     if not approved and not feedback:
         raise DomainError("A decline needs feedback: say why, and what would change the "

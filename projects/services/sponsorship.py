@@ -11,7 +11,7 @@ from foundation.transitions import DomainError, transition
 from projects.models import Project, ProjectMaintainer, Sponsorship, SponsorshipRequest
 from projects.selectors import is_voting_member, voting_seats
 
-from .common import ensure_maintainer, lock_project, mail
+from .common import clean_text, ensure_maintainer, lock_project, mail
 
 MAX_STATEMENT = 5000
 
@@ -54,7 +54,7 @@ def sponsorship_request(*, project_id: int, actor: User, member: User,
         raise DomainError(f"{member} is not a voting member of the TAC: ask one who is.")
     if reason := _conflict(project, member, asked_by_maintainer=True):
         raise DomainError(reason)
-    message = message.strip()[:3000]
+    message = clean_text(message, limit=3000, what="message")
     request, created = SponsorshipRequest.objects.get_or_create(
         project=project, member=member,
         defaults={"requested_by": actor, "message": message})
@@ -70,14 +70,10 @@ def sponsorship_request(*, project_id: int, actor: User, member: User,
 def sponsor(*, project_id: int, actor: User, statement: str) -> Sponsorship:
     """A TAC voting member sponsors an ecosystem project with a statement: it becomes a
     candidate for foundation hosting."""
-    statement = statement.strip()
+    statement = clean_text(statement, limit=MAX_STATEMENT, what="statement")
     if not statement:
         raise DomainError("Write your sponsorship statement: why the project should become "
                           "a candidate.")
-    if len(statement) > MAX_STATEMENT:
-        raise DomainError(f"Keep the statement to {MAX_STATEMENT:,} characters.")
-    if "\x00" in statement:
-        raise DomainError("Null characters are not allowed.")
     project = lock_project(project_id)
     if not is_voting_member(actor):
         raise DomainError("Only a voting member of the TAC can sponsor a project.")

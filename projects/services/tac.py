@@ -14,6 +14,8 @@ from foundation.transitions import DomainError
 from members.models import Membership
 from projects.models import TacMember
 
+from .common import clean_text
+
 
 def _lock_seat(seat_id: int) -> TacMember:
     return TacMember.objects.select_for_update().select_related("user").get(pk=seat_id)
@@ -36,13 +38,14 @@ def tac_member_add(*, user: User, actor: Any, voting: bool = True,
                               f"{membership.get_status_display().lower()}: only an active "
                               "member names a TAC representative.")
         organization = membership.organization
+    note = clean_text(note, limit=200, what="note")
     if TacMember.objects.filter(user=user, ends_at=None).exists():
         raise DomainError(f"{user} is on the TAC roster already.")
     try:
         with transaction.atomic():
             seat = TacMember.objects.create(
                 user=user, organization=organization, membership=membership, voting=voting,
-                note=note.strip()[:200], added_by=actor if getattr(actor, "pk", None) else None)
+                note=note, added_by=actor if getattr(actor, "pk", None) else None)
     except IntegrityError as exc:
         raise DomainError(f"{user} is on the TAC roster already.") from exc
     audit.record(seat, actor=actor, action="tac.add",
@@ -67,10 +70,11 @@ def tac_member_set_voting(*, seat_id: int, actor: Any, voting: bool) -> TacMembe
 @transaction.atomic
 def tac_member_remove(*, seat_id: int, actor: Any, note: str = "") -> TacMember:
     """End the seat now; the person's ballots in votes still open stop counting."""
+    note = clean_text(note, limit=2000, what="note")
     seat = _lock_seat(seat_id)
     if seat.ends_at is None:
         seat.ends_at = timezone.now()
         seat.save(update_fields=["ends_at"])
         audit.record(seat, actor=actor, action="tac.remove",
-                     new={"ends_at": seat.ends_at.isoformat()}, note=note.strip())
+                     new={"ends_at": seat.ends_at.isoformat()}, note=note)
     return seat

@@ -21,7 +21,7 @@ from foundation.transitions import DomainError, transition
 from projects.models import PASS_DENOMINATOR, PASS_NUMERATOR, Ballot, Project, TacVote
 from projects.selectors import voting_members
 
-from .common import lock_project, mail, maintainer_emails
+from .common import clean_text, lock_project, mail, maintainer_emails
 from .hosting import onboarding_ensure
 
 REMIND_BEFORE = timedelta(days=2)
@@ -82,9 +82,7 @@ def ballot_cast(*, vote_id: int, voter: User, choice: str, comment: str = "") ->
     """A voting member's vote, or their changed vote, while the vote is open."""
     if choice not in Ballot.Choice.values:
         raise DomainError("Choose yes, no or abstain.")
-    comment = comment.strip()
-    if len(comment) > 3000 or "\x00" in comment:
-        raise DomainError("Keep the comment to 3,000 characters of text.")
+    comment = clean_text(comment, limit=3000, what="comment")
     project, vote = _lock_vote(vote_id)
     now = timezone.now()
     if vote.closed_at is not None or vote.closes_at <= now:
