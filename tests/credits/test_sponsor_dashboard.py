@@ -68,7 +68,7 @@ def test_the_panel_shows_pledges_level_gap_contact_and_checklist(page, sponsor, 
     assert f'id="sponsor-item-{slot.pk}"' in html
     assert "Waiting on the member" in html and "Delivered" in html
     assert f"Due {slot.due_date:%-d %B %Y}." in html
-    assert f"Delivered by {programme['owner'].get_full_name()}." in html
+    assert f"Owner: {programme['owner'].get_full_name()}." in html
     assert "Proof: " in html and "/credits/" in html  # website placement, delivered
     assert "Live webinar" in html and f'name="item-{slot.pk}-dates"' in html
     assert "ACCT-SECRET-4242" not in html  # the redemption reference stays with staff
