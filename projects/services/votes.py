@@ -28,6 +28,11 @@ REMIND_BEFORE = timedelta(days=2)
 MAX_VOTE_LENGTH = timedelta(days=90)
 
 
+def yes_needed(eligible: int) -> int:
+    """The fewest yes votes that pass with `eligible` voting members (6 of 9, 5 of 7)."""
+    return -(-eligible * PASS_NUMERATOR // PASS_DENOMINATOR)
+
+
 def passes(yes: int, eligible: int) -> bool:
     """Yes votes are at least two thirds of all voting members (whole numbers, no rounding:
     6 of 9 passes, 5 of 8 does not)."""
@@ -71,9 +76,9 @@ def vote_open(*, project_id: int, actor: Any, closes_at: datetime) -> TacVote:
         raise DomainError(f"A vote on {project.name} is open already.") from exc
     audit.record(project, actor=actor, action="project.vote_open",
                  new={"vote": vote.pk, "closes_at": closes_at.isoformat()})
-    members = voting_members(now)
+    members = list(voting_members(now))
     mail(project, "vote_opened", [u.email for u in members], obj=vote, vote=vote,
-         closes=when(closes_at), eligible=len(members))
+         closes=when(closes_at), eligible=len(members), needed=yes_needed(len(members)))
     return vote
 
 

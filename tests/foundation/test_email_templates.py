@@ -27,7 +27,7 @@ CONTEXT_NAMES = [
     "admin_url", "contribution", "days_late", "invoices", "item", "lines", "pledge",
     "sponsor_year", "standing", "year",
     # projects
-    "approved", "closes", "decision", "eligible", "feedback", "member", "passed", "project",
+    "approved", "closes", "decision", "eligible", "feedback", "member", "needed", "passed", "project",
     "reapply_on", "request", "requested_by", "resubmitted", "vote",
 ]
 

@@ -151,6 +151,7 @@ def test_opening_a_vote_tells_every_voting_member_once(ecosystem, tac, staff,
         votes.vote_open(project_id=project.pk, actor=staff,
                         closes_at=timezone.now() + timedelta(days=7))
     assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in members)
+    assert "With 3 voting members today, that is 2 yes votes." in mail.outbox[0].body
     with pytest.raises(DomainError, match="A vote on TorchWave is open already"):
         votes.vote_open(project_id=project.pk, actor=staff,
                         closes_at=timezone.now() + timedelta(days=7))
@@ -166,6 +167,13 @@ def test_a_vote_needs_a_candidate_and_a_future_closing_date(ecosystem, staff):
         votes.vote_open(project_id=project.pk, actor=staff,
                         closes_at=timezone.now() - timedelta(days=1))
     assert not TacVote.objects.exists()
+
+
+@pytest.mark.parametrize("eligible, needed", [(9, 6), (8, 6), (7, 5), (3, 2), (1, 1)])
+def test_yes_needed_is_two_thirds_rounded_up_and_passes_exactly_there(eligible, needed):
+    assert votes.yes_needed(eligible) == needed
+    assert votes.passes(needed, eligible) and not votes.passes(needed - 1, eligible)
+    assert not votes.passes(0, 0)
 
 
 def test_only_voting_members_vote(candidate):
