@@ -27,8 +27,8 @@ CONTEXT_NAMES = [
     "admin_url", "contribution", "days_late", "invoices", "item", "lines", "pledge",
     "sponsor_year", "standing", "year",
     # projects
-    "approved", "closes", "decision", "eligible", "feedback", "member", "needed", "passed", "project",
-    "reapply_on", "request", "requested_by", "resubmitted", "vote",
+    "approved", "closes", "decision", "eligible", "feedback", "member", "needed", "passed",
+    "project", "reapply_on", "request", "requested_by", "resubmitted", "vote",
 ]
 
 DATE_PARTS = {"year", "month", "day", "hour", "minute", "second", "microsecond", "tzinfo"}
