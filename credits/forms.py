@@ -190,8 +190,8 @@ class BlogDraftForm(ProvideForm):
 
 
 class TopPlacementForm(ProvideForm):
-    """The Champion's top placement: the offering in words, and the logo shown beside it
-    (checked like every logo; it becomes the organization's logo)."""
+    """The Champion's top placement: the offering in words, shown on the wall, and the logo
+    beside it (checked like every logo; it becomes the organization's logo)."""
 
     text = forms.CharField(label="Your offering", max_length=2000,
                             widget=forms.Textarea(attrs={"rows": 4}),

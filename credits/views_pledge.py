@@ -192,8 +192,8 @@ def benefit_input(request, item_id):
     if request.method == "POST" and form.is_valid():
         try:
             if "logo" in form.fields:
-                sponsor_input.benefit_provide_with_logo(
-                    item_id=item.pk, actor=request.user, text=form.provided(),
+                sponsor_input.top_placement_provide(
+                    item_id=item.pk, actor=request.user, offering=form.provided(),
                     logo=form.cleaned_data["logo"])
             else:
                 benefits.benefit_provide(item_id=item.pk, actor=request.user,

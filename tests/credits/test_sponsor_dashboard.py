@@ -226,6 +226,13 @@ def test_the_top_placement_takes_the_offering_and_a_checked_logo(page, sponsor, 
     assert item.member_input == "GPU instances for CI, self-service\n\nLogo: uploaded."
     sponsor[0].refresh_from_db()
     assert sponsor[0].logo.name.endswith(".png")
+    # The wall shows the offering from the year's pledge: it takes the new words, audited.
+    pledge = Pledge.objects.get(organization=sponsor[0])
+    assert pledge.offering_description == "GPU instances for CI, self-service"
+    entry = AuditEntry.objects.get(action="pledge.update")
+    assert entry.actor == sponsor[1]
+    assert entry.new_value == {"offering_description": "GPU instances for CI, self-service"}
+    assert AuditEntry.objects.filter(action="organization.update").exists()
 
 
 def test_a_logo_that_is_not_an_image_is_refused_and_nothing_stored(page, sponsor, champion):
@@ -240,6 +247,7 @@ def test_a_logo_that_is_not_an_image_is_refused_and_nothing_stored(page, sponsor
     item.refresh_from_db()
     sponsor[0].refresh_from_db()
     assert item.member_input == "" and not sponsor[0].logo
+    assert not AuditEntry.objects.filter(action="pledge.update").exists()
 
 
 def test_the_blog_draft_is_stored(page, sponsor, champion):
