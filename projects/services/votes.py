@@ -120,8 +120,14 @@ def _close(project: Project, vote: TacVote, *, at: datetime, actor: Any) -> TacV
     vote.yes, vote.no, vote.abstain, vote.eligible = yes, no, abstain, len(eligible)
     vote.result = TacVote.Result.PASSED if passed else TacVote.Result.FAILED
     vote.save()
+    members = f"{len(eligible)} voting member{'' if len(eligible) == 1 else 's'}"
     note = (f"TAC vote {vote.get_result_display().lower()}: {yes} yes, {no} no, {abstain} "
-            f"abstaining, of {len(eligible)} voting members.")
+            f"abstaining, of {members}.")
+    if project.status != Project.Status.CANDIDATE:  # archived while the vote was open
+        audit.record(project, actor=actor, action="project.vote_closed", note=(
+            f"{note} The project is {project.get_status_display().lower()}, so nothing "
+            "changes."))
+        return vote  # no result to announce: the project left the pathway
     if passed:
         # The landscape's joined date of a hosted project is the day the TAC accepted it.
         transition(project, Project.Status.HOSTED, action="project.host", actor=actor,

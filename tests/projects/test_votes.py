@@ -217,3 +217,16 @@ def test_a_removed_or_non_voting_seat_does_not_count_at_close(
                                  actor=staff, voting=False)
     closed, project = close(vote, staff, django_capture_on_commit_callbacks)
     assert (closed.result, closed.yes, closed.eligible) == ("passed", 6, 7)
+
+
+def test_a_vote_on_a_project_archived_meanwhile_closes_by_date_without_hosting_it(
+        candidate, staff, time_machine):
+    project, members, vote = candidate
+    cast(vote, members[:7], "yes")
+    hosting.project_archive(project_id=project.pk, actor=staff, note="The maintainers left")
+    time_machine.move_to(vote.closes_at + timedelta(minutes=1))
+    assert votes.close_due_votes() == 1
+    vote.refresh_from_db()
+    assert (vote.result, vote.yes) == ("passed", 7)
+    assert Project.objects.get(pk=project.pk).status == Project.Status.ARCHIVED
+    assert not ChecklistItem.objects.for_holder(project).exists()
