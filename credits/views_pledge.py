@@ -2,6 +2,7 @@
 Each works without JavaScript: the pledge page's buttons add a contribution row or show the
 level the pledge reaches, computed here, before anything is saved."""
 
+import re
 from decimal import Decimal
 
 from django.contrib import messages
@@ -31,6 +32,7 @@ from .models import Level, Pledge, Provider, SponsorYear
 from .services import benefits, pledges, sponsor_input
 from .services.pledges import CONTRIBUTIONS
 
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 NOT_AN_AMOUNT = "Give the amount in US dollars as a number, e.g. 250000."
 
 
@@ -45,6 +47,8 @@ def pledge(request):
     404), its contributions, contact and listing; "Check the level" and "Add a contribution"
     show the page again without saving, "Submit the pledge" calls pledge_submit."""
     slug = (request.POST if request.method == "POST" else request.GET).get("organization", "")
+    if slug and not SLUG.fullmatch(slug):
+        raise Http404("No such organization.")
     chosen = organization_for(request.user, slug, admin=True) if slug else None
     organizations = list(Organization.objects.filter(
         roles__user=request.user, roles__role=Role.ADMIN).distinct().order_by("display_name"))

@@ -254,4 +254,11 @@ def test_odd_posts_never_fail(page, programme, sponsor):
     data["contributions-TOTAL_FORMS"] = "5000"
     assert page.post(URL, data).status_code == 200
     assert page.post(URL, {**data, "step": "add"}).status_code == 200
+    for amount in ("1e999999", "NaN", "Infinity"):
+        for step in ("check", "submit"):
+            assert page.post(URL, pledge_data(sponsor[0], cash_row(amount), step=step,
+                                              sla_hours="\x00")).status_code == 200
+    for slug in ("%00", "x" * 500, "a%2Fb"):
+        assert page.get(f"{URL}?organization={slug}").status_code == 404
+    assert page.post(URL, {"organization": "\x00", "step": "check"}).status_code == 404
     nothing_written()
