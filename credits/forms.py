@@ -60,6 +60,18 @@ class ContributionForm(forms.Form):
                                             if p.accepted)]
         field.valid_value = lambda value: str(value).isdigit() and int(value) in providers
 
+    CREDIT_FIELDS = ("provider", "service", "face_value", "valid_from", "valid_to",
+                     "redemption_method", "redemption_note")
+
+    def clean(self):
+        """A row left at the preselected kind (credit) with only a cash amount typed is
+        cash: without JavaScript the page cannot switch the kind as one types."""
+        data = super().clean()
+        if (data.get("kind") == Contribution.Kind.CREDIT and data.get("cash_amount")
+                and not any(data.get(name) for name in self.CREDIT_FIELDS)):
+            data["kind"] = Contribution.Kind.CASH
+        return data
+
     def to_input(self) -> ContributionInput:
         data = self.cleaned_data
         return ContributionInput(

@@ -218,6 +218,15 @@ def test_check_the_level_says_which_amount_is_not_a_number(page, programme, spon
     nothing_written()
 
 
+def test_a_row_with_only_a_cash_amount_is_cash(page, programme, sponsor):
+    html = page.post(URL, pledge_data(sponsor[0], {"kind": "credit", "cash_amount": "300000"},
+                                      step="check")).content.decode()
+    assert "This pledge: <strong>$300,000</strong>." in html
+    assert page.post(URL, pledge_data(sponsor[0], {"kind": "credit",
+                                                   "cash_amount": "300000"})).status_code == 302
+    assert Contribution.objects.get().kind == "cash"
+
+
 def test_add_a_contribution_shows_one_more_row_and_saves_nothing(page, programme, sponsor):
     html = page.post(URL, pledge_data(sponsor[0], cash_row("300000"), step="add")).content \
         .decode()
