@@ -35,6 +35,8 @@ def changes_request(*, project_id: int, actor: Any, feedback: str) -> Project:
     if not feedback:
         raise DomainError("Say what should change: the maintainers read this feedback.")
     project = lock_project(project_id)
+    if project.status == Project.Status.CHANGES_REQUESTED and project.feedback == feedback:
+        return project  # a repeated click
     transition(project, Project.Status.CHANGES_REQUESTED, action="project.changes_request",
                actor=actor, note=feedback, feedback=feedback, status_changed_at=timezone.now())
     mail(project, "changes_requested", maintainer_emails(project),
@@ -68,9 +70,15 @@ def decision_record(*, project_id: int, actor: Any, yes: Any, no: Any, abstain: 
         raise DomainError("A decline needs feedback: say why, and what would change the "
                           "decision.")
     project = lock_project(project_id)
+    outcome = EcosystemDecision.Outcome.APPROVED if approved else EcosystemDecision.Outcome.DECLINED
+    decided = {EcosystemDecision.Outcome.APPROVED: Project.Status.ECOSYSTEM,
+               EcosystemDecision.Outcome.DECLINED: Project.Status.DECLINED}[outcome]
+    latest = project.decisions.order_by("-decided_at", "-pk").first()
+    if project.status == decided and latest is not None and (
+            latest.outcome, latest.yes, latest.no, latest.abstain) == (outcome, *counts):
+        return latest  # a repeated click
     now = timezone.now()
     today = timezone.localdate(now)
-    outcome = EcosystemDecision.Outcome.APPROVED if approved else EcosystemDecision.Outcome.DECLINED
     note = f"Ecosystem Working Group: {n_yes} for, {n_no} against, {n_abstain} abstaining."
     if approved:
         transition(project, Project.Status.ECOSYSTEM, action="project.approve", actor=actor,

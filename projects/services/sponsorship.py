@@ -75,6 +75,9 @@ def sponsor(*, project_id: int, actor: User, statement: str) -> Sponsorship:
         raise DomainError("Write your sponsorship statement: why the project should become "
                           "a candidate.")
     project = lock_project(project_id)
+    done = Sponsorship.objects.filter(project=project, sponsor_id=actor.pk).first()
+    if done is not None and project.status == Project.Status.CANDIDATE:
+        return done  # a repeated click
     if not is_voting_member(actor):
         raise DomainError("Only a voting member of the TAC can sponsor a project.")
     if reason := _conflict(project, actor):

@@ -66,7 +66,10 @@ def vote_open(*, project_id: int, actor: Any, closes_at: datetime) -> TacVote:
     if project.status != Project.Status.CANDIDATE:
         raise DomainError(f"The TAC votes only on candidates; {project.name} is "
                           f"{project.get_status_display().lower()}.")
-    if TacVote.objects.filter(project=project, closed_at=None).exists():
+    open_vote = TacVote.objects.filter(project=project, closed_at=None).first()
+    if open_vote is not None and open_vote.closes_at == closes_at:
+        return open_vote  # a repeated click
+    if open_vote is not None:
         raise DomainError(f"A vote on {project.name} is open already.")
     try:
         with transaction.atomic():

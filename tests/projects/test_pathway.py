@@ -104,3 +104,19 @@ def test_archiving_needs_a_reason(ecosystem, staff):
     hosting.project_archive(project_id=project.pk, actor=staff, note="Unmaintained")
     project.refresh_from_db()
     assert project.status == Project.Status.ARCHIVED
+
+
+def test_repeated_clicks_change_nothing(submit, staff, django_capture_on_commit_callbacks):
+    project = submit()
+    review.review_start(project_id=project.pk, actor=staff)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(2):
+            review.changes_request(project_id=project.pk, actor=staff, feedback="Add CI.")
+    assert len(mail.outbox) == 1
+    assert AuditEntry.objects.filter(action="project.changes_request").count() == 1
+    project = submit(project=project)
+    review.review_start(project_id=project.pk, actor=staff)
+    first = review.decision_record(project_id=project.pk, actor=staff, yes=4, no=1)
+    again = review.decision_record(project_id=project.pk, actor=staff, yes=4, no=1)
+    assert again.pk == first.pk and EcosystemDecision.objects.count() == 1

@@ -94,3 +94,12 @@ def test_a_maintainer_cannot_ask_a_member_whose_organization_backs_the_project(
     with pytest.raises(DomainError, match="backed by Wave Labs, their organization, so they"):
         sponsorship.sponsorship_request(project_id=project.pk, actor=maintainer, member=member)
     assert not SponsorshipRequest.objects.exists()
+
+
+def test_sponsoring_twice_changes_nothing(ecosystem, tac):
+    project = ecosystem()
+    [member] = tac(1)
+    first = sponsorship.sponsor(project_id=project.pk, actor=member, statement="Yes.")
+    again = sponsorship.sponsor(project_id=project.pk, actor=member, statement="Yes.")
+    assert again.pk == first.pk and Sponsorship.objects.count() == 1
+    assert AuditEntry.objects.filter(action="project.sponsor").count() == 1

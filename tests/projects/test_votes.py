@@ -152,6 +152,9 @@ def test_opening_a_vote_tells_every_voting_member_once(ecosystem, tac, staff,
                         closes_at=timezone.now() + timedelta(days=7))
     assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in members)
     assert "With 3 voting members today, that is 2 yes votes." in mail.outbox[0].body
+    again = votes.vote_open(project_id=project.pk, actor=staff,
+                            closes_at=TacVote.objects.get().closes_at)  # a repeated click
+    assert again == TacVote.objects.get() and len(mail.outbox) == 3
     with pytest.raises(DomainError, match="A vote on TorchWave is open already"):
         votes.vote_open(project_id=project.pk, actor=staff,
                         closes_at=timezone.now() + timedelta(days=7))
