@@ -155,7 +155,9 @@ class PledgeForm(ContactForm):
         """`top_level`, the programme's highest level, names whose placement the offering
         is for."""
         super().__init__(*args, **kwargs)
-        self.fields["organization"].choices = [(org.slug, str(org)) for org in organizations]
+        self.fields["organization"].choices = [
+            *([("", "Choose…")] if len(organizations) > 1 else []),
+            *((org.slug, str(org)) for org in organizations)]
         if top_level is not None:
             self.fields["offering_description"].label = (
                 f"Your offering, for a {top_level}’s top placement")

@@ -69,8 +69,6 @@ def pledge(request):
     formset = ContributionFormSet(data, providers=providers)
     form = PledgeForm(data, organizations=organizations, top_level=top,
                       initial={"organization": organization.slug if organization else ""})
-    if len(organizations) > 1:
-        form.fields["organization"].choices.insert(0, ("", "Choose…"))
     preview = None
     if data is not None and step != "add" and form.is_valid() and formset.is_valid():
         assert organization is not None  # the organization field is required
