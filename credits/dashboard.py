@@ -26,7 +26,7 @@ BADGES = {
 
 def pledges_of(organization: Organization) -> list[Pledge]:
     """The organization's pledges, newest first, each with its contributions, their
-    providers and invoices (three queries)."""
+    providers and invoices (two queries)."""
     contributions = Contribution.objects.select_related("provider", "invoice").defer(
         "redemption_reference")
     pledges = list(Pledge.objects.filter(organization=organization)
