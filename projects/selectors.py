@@ -20,7 +20,9 @@ def tac_seats(at: datetime | None = None) -> QuerySet[TacMember]:
 
 def voting_seats(at: datetime | None = None) -> QuerySet[TacMember]:
     """Seats that vote at `at`: marked voting, and a Premier member's representative only
-    while that membership is active (a lapsed or ended membership's seat stops voting)."""
+    while that membership is active (a lapsed or ended membership's seat stops voting). The
+    roster's dates are read at `at`; a membership's status is the one it has now, as
+    memberships keep no history of their status."""
     return tac_seats(at).filter(voting=True).filter(
         Q(membership=None) | Q(membership__status=Membership.Status.ACTIVE))
 

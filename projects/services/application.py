@@ -295,10 +295,10 @@ def _save(*, actor: User, data: ApplicationInput, project: Project | None, full:
     try:
         with transaction.atomic():
             changed = _write(project, values, repositories, list(data.tags), logo)
-    except IntegrityError as exc:  # another application registered a repository meanwhile
-        raise ValidationError({"repositories": [
-            "One of these repositories was registered to another project a moment ago: "
-            "check the addresses and try again."]}) from exc
+    except IntegrityError as exc:  # another application took a repository or the address
+        raise ValidationError({NON_FIELD_ERRORS: [
+            "Another project was saved with one of these repositories, or with this name, a "
+            "moment ago: check the application and try again."]}) from exc
     if creating:
         ProjectMaintainer.objects.create(project=project, user=actor)
         audit.record(project, actor=actor, action="project.create",

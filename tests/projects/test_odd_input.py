@@ -48,12 +48,13 @@ def test_two_applications_registering_one_repository_at_once_get_one_project():
             return application.application_submit(actor=person,
                                                   data=full_application(name=name))
         except ValidationError as exc:
-            return exc.message_dict["repositories"][0]
+            return " ".join(exc.messages)
 
     results = at_once(lambda: apply("TorchWave"), lambda: apply("WaveTorch"))
     assert ProjectRepository.objects.count() == 1 and Project.objects.count() == 1
     [refusal] = [r for r in results if isinstance(r, str)]
-    assert "already registered" in refusal or "registered to another project" in refusal
+    assert ("is already registered to" in refusal
+            or "Another project was saved with one of these repositories" in refusal)
 
 
 @pytest.mark.django_db(transaction=True)
