@@ -219,3 +219,159 @@ def test_each_process_keeps_a_bounded_share_of_the_pages_bytes(client, tiers, mo
     client.get("/membership/")  # bigger than what is left: the least used page goes
     assert pagecache._local_size <= len(first) + 1
     assert client.get("/members/").content == first
+
+
+BROWSER = {"Accept-Encoding": "gzip, deflate, br"}
+
+
+def vary(response):
+    return {v.strip().lower() for v in response.get("Vary", "").split(",")}
+
+
+@pytest.mark.parametrize("path", ["/", "/members/", "/api/members.json", "/api/openapi.json"])
+def test_a_browser_taking_gzip_gets_the_page_gzipped_once_stored_and_served(
+    client, tiers, path
+):
+    import gzip
+    from io import StringIO
+
+    from members.demo_scale import seed_scale
+
+    seed_scale(20, StringIO())  # the API's list too is then well over a kilobyte
+    plain = client.get(path)  # rendered and stored, with its gzipped copy
+    assert "Content-Encoding" not in plain and vary(plain) == {"cookie", "accept-encoding"}
+    with CaptureQueriesContext(connection) as captured:
+        for response in (client.get(path, headers=BROWSER), client.get(path, headers=BROWSER)):
+            assert response.status_code == 200 and response["Content-Encoding"] == "gzip"
+            assert vary(response) == {"cookie", "accept-encoding"}
+            # Decompressed once it is the page: nothing compressed it a second time.
+            assert gzip.decompress(response.content) == plain.content
+            assert len(response.content) < len(plain.content) / 2
+            assert response["Content-Length"] == str(len(response.content))
+            assert response["Content-Type"] == plain["Content-Type"]
+            assert response["ETag"] == plain["ETag"][:-1] + '-gzip"'
+    assert len(captured) == 0
+
+
+def test_the_first_visit_of_a_browser_taking_gzip_is_gzipped_too(client, tiers):
+    import gzip
+
+    first = client.get("/members/", headers=BROWSER)
+    assert first["Content-Encoding"] == "gzip" and first["ETag"].endswith('-gzip"')
+    assert gzip.decompress(first.content) == client.get("/members/").content
+
+
+@pytest.mark.parametrize("accept", ["", "identity", "gzip;q=0", "br", "deflate, br",
+                                    "*;q=0", "gzip;q=0, *"])
+def test_a_client_not_taking_gzip_gets_the_plain_page(client, tiers, accept):
+    client.get("/members/", headers=BROWSER)
+    response = client.get("/members/", headers={"Accept-Encoding": accept})
+    assert "Content-Encoding" not in response
+    assert b"<html" in response.content and not response["ETag"].endswith('-gzip"')
+    assert vary(response) == {"cookie", "accept-encoding"}
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("gzip", True), ("GZIP", True), ("x-gzip", True), ("gzip, deflate, br", True),
+    ("br;q=1.0, gzip;q=0.8, *;q=0.1", True), ("*", True), ("gzip;q=0.001", True),
+    ("", False), ("identity", False), ("gzip;q=0", False), ("gzip; q=0.0", False),
+    ("*;q=0", False), ("br, *;q=0", False), ("gzip;q=banana", False), ("gzipped", False),
+])
+def test_accept_encoding_is_read_with_its_weights(header, expected):
+    from foundation.pagecache import accepts_gzip
+
+    assert accepts_gzip(header) is expected
+
+
+def test_a_304_answers_only_the_encoding_the_browser_has(
+    client, tiers, admin_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        member = join(tiers, admin_user, "Walker Robotics")
+    plain_etag = client.get("/members/")["ETag"]
+    gzip_etag = client.get("/members/", headers=BROWSER)["ETag"]
+    assert gzip_etag == plain_etag[:-1] + '-gzip"'
+    again = client.get("/members/", headers={**BROWSER, "If-None-Match": gzip_etag})
+    assert again.status_code == 304 and again.content == b"" and again["ETag"] == gzip_etag
+    assert vary(again) == {"cookie", "accept-encoding"} and "Content-Encoding" not in again
+    assert client.get("/members/", headers={"If-None-Match": plain_etag}).status_code == 304
+    # A copy in the other encoding is another representation: the page, not 304.
+    crossed = client.get("/members/", headers={**BROWSER, "If-None-Match": plain_etag})
+    assert crossed.status_code == 200 and crossed["Content-Encoding"] == "gzip"
+    crossed = client.get("/members/", headers={"If-None-Match": gzip_etag})
+    assert crossed.status_code == 200 and b"Walker Robotics" in crossed.content
+    assert "Content-Encoding" not in crossed
+    with django_capture_on_commit_callbacks(execute=True):
+        organization_update(organization=member.organization, actor=admin_user,
+                            display_name="Walker Engines")
+    for headers, etag in ((BROWSER, gzip_etag), ({}, plain_etag)):
+        changed = client.get("/members/", headers={**headers, "If-None-Match": etag})
+        assert changed.status_code == 200 and changed["ETag"] != etag
+
+
+def test_a_change_shows_at_once_in_both_encodings(
+    client, tiers, admin_user, django_capture_on_commit_callbacks
+):
+    import gzip
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(10):
+            join(tiers, admin_user, f"General {n}")  # well over a kilobyte of JSON
+        member = join(tiers, admin_user, "Walker Robotics")
+    assert b"Walker Robotics" in gzip.decompress(client.get("/api/members.json",
+                                                            headers=BROWSER).content)
+    assert b"Walker Robotics" in client.get("/api/members.json").content
+    with django_capture_on_commit_callbacks(execute=True):
+        organization_update(organization=member.organization, actor=admin_user,
+                            display_name="Walker Engines")
+    for body in (gzip.decompress(client.get("/api/members.json", headers=BROWSER).content),
+                 client.get("/api/members.json").content):
+        assert b"Walker Engines" in body and b"Walker Robotics" not in body
+
+
+def test_a_gzipped_hit_is_one_round_trip_to_the_cache(client, tiers, monkeypatch):
+    from django.core.cache import cache
+
+    client.get("/members/")  # stores both encodings
+    calls = []
+    for name in ("get", "get_many", "get_or_set", "set", "add", "incr"):
+        original = getattr(cache, name)
+        monkeypatch.setattr(cache, name, lambda *a, _n=name, _o=original, **k: (
+            calls.append(_n), _o(*a, **k))[1])
+    assert client.get("/members/", headers=BROWSER)["Content-Encoding"] == "gzip"
+    assert calls == ["get_many"]
+
+
+def test_each_process_counts_both_encodings_against_its_share(client, tiers, monkeypatch):
+    from foundation import pagecache
+
+    with pagecache._local_lock:
+        pagecache._local.clear()
+    pagecache._local_size = 0
+    plain = client.get("/members/").content
+    gzipped = client.get("/members/", headers=BROWSER).content
+    assert pagecache._local_size == len(plain) + len(gzipped)
+    assert sorted(map(len, pagecache._local.values())) == sorted([len(plain), len(gzipped)])
+    with pagecache._local_lock:
+        pagecache._local.clear()  # as in another process: each encoding read as asked for
+    pagecache._local_size = 0
+    assert client.get("/members/", headers=BROWSER).content == gzipped
+    assert pagecache._local_size == len(gzipped)
+
+
+def test_a_small_page_is_sent_as_it_is(rf):
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpResponse
+
+    from foundation.pagecache import cached_page
+
+    @cached_page
+    def tiny(request):
+        return HttpResponse(b"ok " * 100, content_type="text/plain")
+
+    for _ in range(2):  # rendered, then from the cache
+        request = rf.get("/tiny/", headers=BROWSER)
+        request.user = AnonymousUser()
+        response = tiny(request)
+        assert response.content == b"ok " * 100 and "Content-Encoding" not in response
+        assert vary(response) == {"cookie"}
