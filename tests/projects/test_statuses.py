@@ -3,6 +3,7 @@ the audit log, and the criteria ticked by their evidence."""
 
 import pytest
 
+from projects.selectors import projects_per_status
 from projects.services import review
 from projects.statuses import criteria, state_in_words, timeline
 from tests.projects.conftest import full_application
@@ -32,3 +33,13 @@ def test_criteria_are_ticked_by_their_evidence(submit):
     met = {c.key: c.met for c in criteria(project)}
     assert met == {"release": False, "documentation": True, "ci": True, "governance": True,
                    "community": False, "security": False, "openssf": False}
+
+
+def test_the_home_figure_counts_public_projects_per_status_in_one_query(
+        ecosystem, submit, django_assert_num_queries):
+    ecosystem()
+    submit(full_application(name="Other", repositories=["https://github.com/example/other"]))
+    with django_assert_num_queries(1):
+        figures = projects_per_status()
+    assert figures == {"projects_per_status": [("Foundation-hosted", 0), ("Candidate", 0),
+                                               ("Ecosystem", 1), ("Archived", 0)]}
