@@ -71,6 +71,10 @@ def vote_open(*, project_id: int, actor: Any, closes_at: datetime) -> TacVote:
         return open_vote  # a repeated click
     if open_vote is not None:
         raise DomainError(f"A vote on {project.name} is open already.")
+    members = list(voting_members(now))
+    if not members:
+        raise DomainError("The TAC roster has no voting members: add them before opening a "
+                          "vote.")
     try:
         with transaction.atomic():
             vote = TacVote.objects.create(project=project, opened_by=actor, opened_at=now,
@@ -79,7 +83,6 @@ def vote_open(*, project_id: int, actor: Any, closes_at: datetime) -> TacVote:
         raise DomainError(f"A vote on {project.name} is open already.") from exc
     audit.record(project, actor=actor, action="project.vote_open",
                  new={"vote": vote.pk, "closes_at": closes_at.isoformat()})
-    members = list(voting_members(now))
     mail(project, "vote_opened", [u.email for u in members], obj=vote, vote=vote,
          closes=when(closes_at), eligible=len(members), needed=yes_needed(len(members)))
     return vote

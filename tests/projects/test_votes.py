@@ -161,8 +161,16 @@ def test_opening_a_vote_tells_every_voting_member_once(ecosystem, tac, staff,
     assert TacVote.objects.count() == 1
 
 
-def test_a_vote_needs_a_candidate_and_a_future_closing_date(ecosystem, staff):
+def test_a_vote_needs_a_candidate_voting_members_and_a_future_closing_date(
+        ecosystem, staff, tac):
     project = ecosystem()
+    [member] = tac(1)
+    sponsorship.sponsor(project_id=project.pk, actor=member, statement="Ready.")
+    roster.tac_member_remove(seat_id=TacMember.objects.get(user=member).pk, actor=staff)
+    with pytest.raises(DomainError, match="The TAC roster has no voting members"):
+        votes.vote_open(project_id=project.pk, actor=staff,
+                        closes_at=timezone.now() + timedelta(days=7))
+    project = ecosystem(name="Other", repositories=["https://github.com/example/other"])
     with pytest.raises(DomainError, match="The TAC votes only on candidates"):
         votes.vote_open(project_id=project.pk, actor=staff,
                         closes_at=timezone.now() + timedelta(days=7))
