@@ -2,9 +2,11 @@
 
 It builds a database of its own with `seed_demo --orgs`, serves the portal under gunicorn with
 the production settings, and loads each page and the ceiling (an empty view on the same server,
-through the same middleware) in turns, so that noise on the machine hits both. It counts each
-page's SQL queries at a small and a large scale, prints a table, writes it to bench/RESULTS.md
-with --write, and drops its database and stops its processes at the end. See bench/README.md.
+through the same middleware) in turns, so that noise on the machine hits both. It asks as
+browsers do (gzip accepted), the public pages with many visitors at once and the signed-in
+ones with one per worker. It counts each page's SQL queries at a small and a large scale,
+prints a table, writes it to bench/RESULTS.md with --write, and drops its database and stops
+its processes at the end. See bench/README.md.
 """
 
 import argparse
@@ -34,6 +36,8 @@ CEILING = "/__ceiling__/"
 HOST = "127.0.0.1"
 WORKERS = 2
 SETTLE_SECONDS = 5
+# What every browser sends, on every request of the benchmark, the ceiling's too.
+ACCEPT_ENCODING = "gzip, deflate, br"
 SPONSOR_EVERY = 20  # organizations per generated sponsor
 
 
@@ -42,6 +46,13 @@ class Page:
     label: str
     path: str
     who: str = ""  # "", "member" (an organization's admin) or "staff" (a superuser)
+
+
+def concurrency(page: Page, public: int) -> int:
+    """The connections a page is loaded with: `public` for the pages anyone reads, and one per
+    worker for a signed-in visitor, whose clicks come one at a time (a staff member's, a
+    member's), so its latency is the request's own rather than a queue's."""
+    return WORKERS if page.who else public
 
 
 PAGES = [
@@ -75,6 +86,7 @@ class Run:
 class Row:
     page: Page
     path: str
+    connections: int = 0  # wrk's, for the page and the ceiling runs next to it
     ceiling: list[Run] = field(default_factory=list)
     runs: list[Run] = field(default_factory=list)
     skipped: str = ""
@@ -135,39 +147,49 @@ ROUGH = ("† Fewer requests answered in a run than connections open: the latenc
          "the requests still waiting when it ended, so they read low.")
 
 
-def format_table(ceiling: Row, rows: list[Row], scales: tuple[str, str], connections: int) -> str:
-    """The results as a Markdown table: the ceiling first, its runs pooled from every page's.
-    A page too slow for its runs is marked † (ROUGH)."""
+def format_table(ceiling: Row, rows: list[Row], scales: tuple[str, str]) -> str:
+    """The results as a Markdown table. Each group of pages loaded with as many connections is
+    headed by the ceiling at that many, its runs pooled from the group's. A page too slow for
+    its runs is marked † (ROUGH)."""
     small, large = scales
     lines = [
-        f"| Page | Path | req/s | of ceiling | p50 ms | p95 ms | p99 ms | errors | "
+        f"| Page | Path | connections | req/s | of ceiling | p50 ms | p95 ms | p99 ms | errors | "
         f"queries ({small}) | queries ({large}) |",
-        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
-    pooled = [r for row in rows for r in row.ceiling]
-    for row in [ceiling, *rows]:
-        queries = (row.queries.get(small, "–"), row.queries.get(large, "–"))
-        if row is ceiling:
-            lines.append(_line(row.page.label, row.path, pooled, 1.0, queries))
-            continue
+
+    def queries(row: Row) -> tuple:
+        return row.queries.get(small, "–"), row.queries.get(large, "–")
+
+    shown = set()
+    for row in rows:
+        if row.connections not in shown:
+            pooled = [r for other in rows if other.connections == row.connections
+                      for r in other.ceiling]
+            if pooled:
+                shown.add(row.connections)
+                lines.append(_line(ceiling.page.label, ceiling.path, row.connections, pooled,
+                                   1.0, queries(ceiling)))
         if row.skipped:
-            lines.append(f"| {row.page.label} | `{row.path}` | {row.skipped} | | | | | | "
-                         f"{queries[0]} | {queries[1]} |")
+            lines.append(f"| {row.page.label} | `{row.path}` | {row.connections} | "
+                         f"{row.skipped} | | | | | | {' | '.join(map(str, queries(row)))} |")
             continue
         ceiling_rps = throughput(row.ceiling)
         ratio = throughput(row.runs) / ceiling_rps if ceiling_rps else 0.0
-        rough = " †" if min(r.requests for r in row.runs) < connections else ""
-        lines.append(_line(row.page.label + rough, row.path, row.runs, ratio, queries))
+        rough = " †" if min(r.requests for r in row.runs) < row.connections else ""
+        lines.append(_line(row.page.label + rough, row.path, row.connections, row.runs, ratio,
+                           queries(row)))
     if any("†" in line for line in lines):
         lines += ["", ROUGH]
     return "\n".join(lines)
 
 
-def _line(label: str, path: str, runs: list[Run], ratio: float, queries) -> str:
+def _line(label: str, path: str, connections: int, runs: list[Run], ratio: float,
+          queries) -> str:
     figures = " | ".join(f"{percentile(runs, p):.1f}" for p in (50, 95, 99))
     errors = sum(r.errors for r in runs)
-    return (f"| {label} | `{path}` | {throughput(runs):.1f} | {ratio:.1%} | {figures} | "
-            f"{errors} | {queries[0]} | {queries[1]} |")
+    return (f"| {label} | `{path}` | {connections} | {throughput(runs):.1f} | {ratio:.1%} | "
+            f"{figures} | {errors} | {queries[0]} | {queries[1]} |")
 
 
 def machine(cpuinfo: str, meminfo: str, cores: int) -> str:
@@ -376,11 +398,16 @@ class Server:
             self.start()
 
 
+def headers(cookie: str) -> dict[str, str]:
+    """A browser's request headers: gzip accepted, and the visitor's session if any."""
+    return {"Accept-Encoding": ACCEPT_ENCODING, **({"Cookie": cookie} if cookie else {})}
+
+
 def together(url: str, cookie: str, *, timeout: float) -> bool:
     """Send one request per worker at once; True if all are answered within `timeout`.
     Each comes back once its worker has reached it, so the workers are idle then."""
     def ask() -> None:
-        request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+        request = urllib.request.Request(url, headers=headers(cookie))
         with urllib.request.urlopen(request, timeout=timeout):
             pass
 
@@ -399,7 +426,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 def preflight(base: str, row: Row, cookie: str) -> str:
     """Why the page cannot be measured (not a 200 for this visitor), or ''. wrk counts
     redirects as successes, so a page that sends its visitor away is skipped instead."""
-    request = urllib.request.Request(base + row.path, headers={"Cookie": cookie} if cookie else {})
+    request = urllib.request.Request(base + row.path, headers=headers(cookie))
     try:
         with urllib.request.build_opener(_NoRedirect).open(request, timeout=60) as response:
             status, location = response.status, ""
@@ -412,11 +439,11 @@ def preflight(base: str, row: Row, cookie: str) -> str:
     return f"skipped: HTTP {status}" + (f" to {location}" if location else "")
 
 
-def wrk(url: str, cookie: str, args) -> Run:
-    command = ["wrk", "-t", str(args.threads), "-c", str(args.connections),
+def wrk(url: str, cookie: str, connections: int, args) -> Run:
+    command = ["wrk", "-t", str(min(args.threads, connections)), "-c", str(connections),
                "-d", f"{args.duration}s", "--timeout", "10s", "-s", str(LUA), url]
-    if cookie:
-        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    for name, value in headers(cookie).items():
+        command[1:1] = ["-H", f"{name}: {value}"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=args.duration + 30,
                           check=True)
     return parse_wrk(done.stdout)
@@ -437,9 +464,10 @@ def measure(server: Server, rows: list[Row], cookies: dict[str, str], args) -> N
     for n, (row, is_ceiling) in enumerate(order, start=1):
         server.settle()
         if is_ceiling:
-            row.ceiling.append(wrk(server.base + CEILING, "", args))
+            row.ceiling.append(wrk(server.base + CEILING, "", row.connections, args))
         else:
-            row.runs.append(wrk(server.base + row.path, cookies.get(row.page.who, ""), args))
+            row.runs.append(wrk(server.base + row.path, cookies.get(row.page.who, ""),
+                                row.connections, args))
         if n % 10 == 0 or n == len(order):
             log(f"{n} of {len(order)} runs; gunicorn restarted {server.restarts} times")
 
@@ -469,11 +497,13 @@ def report(ceiling: Row, rows: list[Row], args, started: datetime, load: str) ->
         f"generated sponsors with `--sponsors`); queries also counted at {args.small}",
         f"- Server: gunicorn, {WORKERS} sync workers, production settings, PostgreSQL and Redis "
         f"on the same machine",
-        f"- Load: wrk, {args.threads} thread(s), {args.connections} connections, "
+        f"- Load: wrk, {args.threads} thread(s), `Accept-Encoding: {ACCEPT_ENCODING}` as "
+        f"browsers send it; {args.connections} connections for the public pages and exports, "
+        f"{WORKERS} (one per worker: a person's clicks) for the signed-in pages and the admin; "
         f"{args.rounds} rounds of {args.duration} s per page, each next to a {args.duration} s "
-        f"run of the ceiling",
+        f"run of the ceiling at the same concurrency",
         "",
-        format_table(ceiling, rows, scales, args.connections),
+        format_table(ceiling, rows, scales),
         "",
         "*of ceiling*: the page's throughput over the ceiling's in the runs next to it. "
         "Latencies pool the rounds. Queries: on a warm second request, by the test client.",
@@ -487,7 +517,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--small", type=int, default=20, help="the small scale (default 20)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=3, help="seconds per wrk run")
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--connections", type=int, default=16,
+                        help="for the public pages and exports (default 16); signed-in pages "
+                             f"and the admin run at {WORKERS}, one per worker")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--database-url",
                         default="postgres://postgres@127.0.0.1:5432/portal_benchdata")
@@ -525,7 +557,8 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     ceiling = Row(page=Page("Ceiling (empty view)", CEILING), path=CEILING)
-    rows = [Row(page=page, path=page.path) for page in PAGES]
+    rows = [Row(page=page, path=page.path, connections=concurrency(page, args.connections))
+            for page in PAGES]
     server = None
     try:
         recreate_database(args.database_url)

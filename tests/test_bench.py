@@ -4,12 +4,16 @@
 import pytest
 
 from bench.run import (
+    ACCEPT_ENCODING,
     PAGES,
     ROUGH,
+    WORKERS,
     Page,
     Row,
     Run,
+    concurrency,
     format_table,
+    headers,
     machine,
     parse_wrk,
     percentile,
@@ -97,25 +101,52 @@ def test_every_page_runs_next_to_the_ceiling_which_goes_first_every_other_round(
     ]
 
 
-def row(label, path, **kwargs) -> Row:
-    return Row(page=Page(label, path), path=path, **kwargs)
+def row(label, path, who="", connections=16, **kwargs) -> Row:
+    return Row(page=Page(label, path, who), path=path, connections=connections, **kwargs)
 
 
 def test_the_table_gives_each_page_against_its_ceiling_runs_and_its_queries():
     ceiling = row("Ceiling (empty view)", "/__ceiling__/", queries={"20 orgs": 0, "5000 orgs": 0})
     home = row("Home", "/", ceiling=[flat(1000, 8.0)], runs=[flat(250, 40.0)],
                queries={"20 orgs": 3, "5000 orgs": 3})
-    admin = row("Admin: invoices", "/admin/billing/invoice/", skipped="skipped: MFA",
-                queries={"20 orgs": "HTTP 302"})
-    lines = format_table(ceiling, [home, admin], ("20 orgs", "5000 orgs"), 16).splitlines()
-    assert lines[0] == ("| Page | Path | req/s | of ceiling | p50 ms | p95 ms | p99 ms | errors "
-                        "| queries (20 orgs) | queries (5000 orgs) |")
+    api = row("Members API", "/api/members.json", ceiling=[flat(3000, 8.0)],
+              runs=[flat(1000, 20.0)], queries={"20 orgs": 0, "5000 orgs": 0})
+    dashboard = row("Dashboard", "/dashboard/", "member", 2, ceiling=[flat(600, 3.0)],
+                    runs=[flat(60, 30.0)], queries={"20 orgs": 9, "5000 orgs": 9})
+    admin = row("Admin: invoices", "/admin/billing/invoice/", "staff", 2,
+                skipped="skipped: MFA", queries={"20 orgs": "HTTP 302"})
+    lines = format_table(ceiling, [home, api, dashboard, admin],
+                         ("20 orgs", "5000 orgs")).splitlines()
+    assert lines[0] == ("| Page | Path | connections | req/s | of ceiling | p50 ms | p95 ms "
+                        "| p99 ms | errors | queries (20 orgs) | queries (5000 orgs) |")
+    # Each concurrency's ceiling heads its pages, pooled from the runs next to them.
     assert lines[2:] == [
-        "| Ceiling (empty view) | `/__ceiling__/` | 1000.0 | 100.0% | 8.0 | 8.0 | 8.0 | 0 "
+        "| Ceiling (empty view) | `/__ceiling__/` | 16 | 2000.0 | 100.0% | 8.0 | 8.0 | 8.0 "
+        "| 0 | 0 | 0 |",
+        "| Home | `/` | 16 | 250.0 | 25.0% | 40.0 | 40.0 | 40.0 | 0 | 3 | 3 |",
+        "| Members API | `/api/members.json` | 16 | 1000.0 | 33.3% | 20.0 | 20.0 | 20.0 | 0 "
         "| 0 | 0 |",
-        "| Home | `/` | 250.0 | 25.0% | 40.0 | 40.0 | 40.0 | 0 | 3 | 3 |",
-        "| Admin: invoices | `/admin/billing/invoice/` | skipped: MFA | | | | | | HTTP 302 | – |",
+        "| Ceiling (empty view) | `/__ceiling__/` | 2 | 600.0 | 100.0% | 3.0 | 3.0 | 3.0 "
+        "| 0 | 0 | 0 |",
+        "| Dashboard | `/dashboard/` | 2 | 60.0 | 10.0% | 30.0 | 30.0 | 30.0 | 0 | 9 | 9 |",
+        "| Admin: invoices | `/admin/billing/invoice/` | 2 | skipped: MFA | | | | | "
+        "| HTTP 302 | – |",
     ]
+
+
+def test_signed_in_pages_run_at_one_connection_per_worker_and_public_ones_at_many():
+    assert WORKERS == 2
+    for page in PAGES:
+        assert concurrency(page, 16) == (2 if page.who else 16)
+    assert {p.path for p in PAGES if concurrency(p, 16) == 2} >= {
+        "/dashboard/", "/admin/billing/invoice/", "/admin/members/membership/"}
+
+
+def test_every_request_accepts_gzip_as_a_browser_does():
+    assert ACCEPT_ENCODING == "gzip, deflate, br"
+    assert headers("") == {"Accept-Encoding": ACCEPT_ENCODING}
+    assert headers("sessionid=abc") == {"Accept-Encoding": ACCEPT_ENCODING,
+                                        "Cookie": "sessionid=abc"}
 
 
 def test_machine_names_the_cpu_its_cores_and_memory():
@@ -137,8 +168,8 @@ def test_a_page_too_slow_for_its_runs_is_marked_rough():
     ceiling = row("Ceiling (empty view)", "/__ceiling__/")
     slow = row("Member directory", "/members/", ceiling=[flat(3000, 8.0, 3)],
                runs=[flat(4, 2000.0, 3)])
-    lines = format_table(ceiling, [slow], ("20 orgs", "5000 orgs"), 16).splitlines()
-    assert lines[3].startswith("| Member directory † | `/members/` | 1.3 | 0.1% | 2000.0 |")
+    lines = format_table(ceiling, [slow], ("20 orgs", "5000 orgs")).splitlines()
+    assert lines[3].startswith("| Member directory † | `/members/` | 16 | 1.3 | 0.1% | 2000.0 |")
     assert lines[-1] == ROUGH
 
 
