@@ -91,6 +91,7 @@ def test_a_decline_tells_the_feedback_and_the_reapply_date_once(
     [message] = mail.outbox
     assert message.to == [maintainer.email]
     assert message.subject == "The Ecosystem Working Group's decision on TorchWave"
+    assert "by 6 votes against and 1 for" in message.body
     assert "Please add CI on GPUs." in message.body
     assert "You may apply again from 31 August 2026" in message.body
     assert OutboundEmail.objects.filter(kind="decision").count() == 1
