@@ -74,7 +74,7 @@ def test_the_real_file_loads_hosted_ecosystem_and_archived_projects_with_their_l
     assert pytorch.landscape_item["second_path"] == ["Training / General"]
     assert pytorch.repositories.get().url == "https://github.com/pytorch/pytorch"
     assert pytorch.logo.read().startswith(b"<?xml")
-    # Every item's logo is in the folder; all but none survive the checks.
+    # Every project's logo is in the folder, and each one survives the checks.
     assert Project.objects.filter(logo="").count() == 0
     # The oversized SVGs are simplified, not dropped, and said so.
     dgl = Project.objects.get(name="DGL")
