@@ -37,19 +37,22 @@ class LandscapeItem(Schema):
 
 
 class LandscapeSubcategory(Schema):
-    name: str
-    items: list[LandscapeItem]
+    name: str = Field(description="The subcategory within its category (e.g. Computer Vision, "
+                                  "or a membership tier).")
+    items: list[LandscapeItem] = Field(description="Its projects or members, by name.")
 
 
 class LandscapeCategory(Schema):
     name: str = Field(description="The category: the ecosystem's (e.g. Training), then "
                                   "\"PyTorch Projects\" for the hosted ones and \"PyTorch "
                                   "Members\" with a subcategory per tier.")
-    subcategories: list[LandscapeSubcategory]
+    subcategories: list[LandscapeSubcategory] = Field(description="Its subcategories, "
+                                                                    "each with its items.")
 
 
 class Landscape(Schema):
-    categories: list[LandscapeCategory]
+    categories: list[LandscapeCategory] = Field(description="The landscape's categories, in "
+                                                            "the order landscape.yml gives them.")
 
 
 PAGE_SIZE = 500
