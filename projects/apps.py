@@ -14,3 +14,6 @@ class ProjectsConfig(AppConfig):
         pagecache.invalidate_on(models.Project, models.ProjectRepository, models.Tag)
         programmes.demo_seeders.append(demo.seed)
         programmes.project_seeders.append(demo_scale.seed_scale)
+        from . import queues
+
+        queues.register_queues()  # projects to review and decide, votes, on the admin index
