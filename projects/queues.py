@@ -44,7 +44,7 @@ def register_queues() -> None:
     register(Queue("Candidates waiting for a vote", "candidate waiting for a vote",
                    "candidates waiting for a vote",
                    lambda today: candidates_waiting_for_a_vote(), "status_changed_at",
-                   {"vote": "waiting"}, date_word="a candidate since"))
+                   {"vote": "waiting"}, date_word="sponsored"))
     register(Queue("TAC votes closing soon", "TAC vote closing soon",
                    "TAC votes closing soon", votes_closing_soon, "closes_at",
                    {"state": "soon"}, date_word="closing"))

@@ -19,6 +19,7 @@ from foundation.checklists.models import ChecklistItem
 from foundation.models import OutboundEmail
 from members.demo_programme import seed_catalogue
 from members.models import AgreementVersion, Application, EligibilityCheck
+from projects.models import Project, TacVote
 from tests.accounts.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +90,8 @@ class Rows:
         self.queued: dict[str, set[int]] = {title: set() for title in [
             "Overdue benefit items", "Overdue invoices", "Failed e-mails",
             "Failed Stripe events", "Applications to decide", "Eligibility checks",
-            "Pledges to confirm"]}
+            "Pledges to confirm", "Projects to review", "Projects to decide",
+            "Candidates waiting for a vote", "TAC votes closing soon"]}
         self.n = 0
 
     def _next(self) -> int:
@@ -153,6 +155,21 @@ class Rows:
         if queued:
             self.queued["Pledges to confirm"].add(pledge.pk)
 
+    def project(self, status, changed, queued: str = "", *, vote_closes=None,
+                vote_queued: bool = False) -> None:
+        """A project `changed` (submitted, for one submitted) at that moment; with
+        `vote_closes`, a TAC vote open on it closing then."""
+        n = self._next()
+        project = Project.objects.create(
+            slug=f"project-{n}", name=f"Project {n}", status=status, status_changed_at=changed,
+            submitted_at=changed if status != Project.Status.DRAFT else None)
+        if queued:
+            self.queued[queued].add(project.pk)
+        if vote_closes is not None:
+            vote = TacVote.objects.create(project=project, closes_at=vote_closes)
+            if vote_queued:
+                self.queued["TAC votes closing soon"].add(vote.pk)
+
     def add(self, oldest_offset: int = 0) -> None:
         """Two rows in each queue and several just outside it. `oldest_offset` moves the
         oldest queued rows further back, so a second batch changes what is oldest."""
@@ -198,6 +215,22 @@ class Rows:
         self.pledge(pledge_status.SUBMITTED, now, True)
         self.pledge(pledge_status.CONFIRMED, now - 90 * DAY, False)
         self.pledge(pledge_status.CANCELLED, now - 90 * DAY, False)
+        project = Project.Status
+        self.project(project.SUBMITTED, now - 4 * DAY - back, "Projects to review")
+        self.project(project.SUBMITTED, now, "Projects to review")
+        self.project(project.DRAFT, now - 90 * DAY)
+        self.project(project.CHANGES_REQUESTED, now - 90 * DAY)
+        self.project(project.IN_REVIEW, now - 8 * DAY - back, "Projects to decide")
+        self.project(project.IN_REVIEW, now, "Projects to decide")
+        self.project(project.ECOSYSTEM, now - 90 * DAY)
+        self.project(project.CANDIDATE, now - 10 * DAY - back, "Candidates waiting for a vote")
+        self.project(project.CANDIDATE, now - DAY, "Candidates waiting for a vote")
+        # Candidates with a vote open: not waiting for one; their votes close soon or later.
+        self.project(project.CANDIDATE, now - 90 * DAY, vote_closes=now + 2 * DAY - back,
+                     vote_queued=True)
+        self.project(project.CANDIDATE, now - 90 * DAY, vote_closes=now + 5 * DAY,
+                     vote_queued=True)
+        self.project(project.CANDIDATE, now - 90 * DAY, vote_closes=now + 30 * DAY)
 
 
 @pytest.fixture
@@ -224,6 +257,15 @@ def test_each_queue_shows_its_count_and_oldest_date_in_words(admin_client, rows)
                                  f"oldest received {written(TODAY - 5 * DAY)}"],
         "Pledges to confirm": ["Pledges to confirm", "2 pledges to confirm",
                                f"oldest submitted {written(TODAY - 6 * DAY)}"],
+        "Projects to review": ["Projects to review", "2 projects to review",
+                               f"oldest submitted {written(TODAY - 4 * DAY)}"],
+        "Projects to decide": ["Projects to decide", "2 projects to decide",
+                               f"oldest in review since {written(TODAY - 8 * DAY)}"],
+        "Candidates waiting for a vote": ["Candidates waiting for a vote",
+                                          "2 candidates waiting for a vote",
+                                          f"oldest sponsored {written(TODAY - 10 * DAY)}"],
+        "TAC votes closing soon": ["TAC votes closing soon", "2 TAC votes closing soon",
+                                   f"oldest closing {written(TODAY + 2 * DAY)}"],
     }
 
 
