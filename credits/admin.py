@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from credits import programme_year, usd
 from foundation import audit
 from foundation.accounts.models import User
-from foundation.admin_audit import AuditedModelAdmin, ReadOnlyInline
+from foundation.admin_audit import AuditedModelAdmin, ReadOnlyInline, ReadOnlyInlineMixin
 from foundation.checklists.admin import ChecklistItemAdmin, OverdueFilter
 from foundation.checklists.models import ChecklistItem
 from foundation.transitions import DomainError
@@ -131,8 +131,9 @@ class BenefitAdmin(AuditedModelAdmin):
 # Pledges and contributions
 
 
-class ContributionInline(ReadOnlyInline):
-    """Contributions change only through the services: a credit's receipt has its own page."""
+class ContributionInline(ReadOnlyInlineMixin, admin.StackedInline):
+    """Contributions change only through the services: a credit's receipt has its own page.
+    Stacked, as a table of this many columns would scroll sideways on a phone."""
 
     model = Contribution
     fields = ["kind", "provider", "service", "amount", "valid_from", "valid_to",

@@ -115,6 +115,63 @@ def demo(db):
     call_command("seed_demo", verbosity=0)
 
 
+def credits_sponsor_pages(org, admin) -> list[tuple[str, str]]:
+    """The sponsor's pages: `org` pledges $400,000 of credit and $100,000 cash, confirmed (an
+    Advocate, whose webinar waits for the sponsor's input)."""
+    from django.utils import timezone
+
+    from credits.models import Pledge, Provider, SponsorYear
+    from credits.services import pledges
+    from credits.services.pledges import Contact, ContributionInput
+    from foundation.checklists.models import ChecklistItem
+
+    today = timezone.localdate()
+    pledge = pledges.pledge_submit(
+        organization=org, actor=admin, listed_publicly=True,
+        contributions=[
+            ContributionInput(kind="credit", provider=Provider.objects.get(name="AWS"),
+                              service="EC2 GPU instances and S3", face_value=Decimal("400000"),
+                              valid_from=today, valid_to=today.replace(year=today.year + 1),
+                              redemption_method="account_credit"),
+            ContributionInput(kind="cash", cash_amount=Decimal("100000"))],
+        contact=Contact(name="Lin Cloud", email="lin.cloud@walker-robotics.example",
+                        sla_hours=24, support_channel=Pledge.Channel.EMAIL,
+                        support_channel_value="oss-support@walker-robotics.example"))
+    pledges.pledge_confirm(pledge_id=pledge.pk, actor=None, agreement_signed_on=today)
+    webinar = ChecklistItem.objects.for_holder(
+        SponsorYear.objects.get(organization=org, year=pledge.year)).get(
+            key="online-programme-slot")
+    return [("/credits/pledge/", ""), (f"/credits/pledge/?organization={org.slug}", ""),
+            (f"/credits/pledges/{pledge.pk}/contact/", ""),
+            (f"/credits/benefits/{webinar.pk}/", "")]
+
+
+def credits_staff_pages() -> list[tuple[str, str]]:
+    """The programme's admin: its lists, and each page that calls a service, on the demo's
+    pledge that waits for staff, a credit not yet received and an item still open."""
+    from credits.models import Contribution, Level, Pledge, SponsorBenefitItem
+
+    waiting = Pledge.objects.filter(status=Pledge.Status.SUBMITTED).first()
+    credit = Contribution.objects.filter(kind=Contribution.Kind.CREDIT,
+                                         status=Contribution.Status.PLEDGED,
+                                         pledge__status=Pledge.Status.CONFIRMED).first()
+    item = SponsorBenefitItem.objects.all().open().first()
+    level = Level.objects.order_by("-order").first()
+    assert waiting and credit and item, "seed_demo has a pledge, a credit and an item open"
+    admin = "/admin/credits"
+    return [
+        (f"{admin}/pledge/", "admin-pledges"), (f"{admin}/pledge/{waiting.pk}/change/", ""),
+        (f"{admin}/pledge/{waiting.pk}/confirm/", ""), (f"{admin}/pledge/{waiting.pk}/cancel/", ""),
+        (f"{admin}/contribution/", ""), (f"{admin}/contribution/{credit.pk}/change/", ""),
+        (f"{admin}/contribution/{credit.pk}/receive/", ""),
+        (f"{admin}/sponsorbenefititem/", ""), (f"{admin}/sponsorbenefititem/?deadline=overdue", ""),
+        (f"{admin}/sponsorbenefititem/{item.pk}/change/", ""),
+        (f"{admin}/sponsorbenefititem/{item.pk}/deliver/", ""),
+        (f"{admin}/provider/", ""), (f"{admin}/level/", ""), (f"{admin}/benefit/", ""),
+        (f"{admin}/provider/add/", ""), (f"{admin}/level/{level.pk}/change/", ""),
+    ]
+
+
 def test_public_pages_fit_a_phone_and_pass_axe(browser, live_server, demo):
     pages = [
         ("/", "home"), ("/membership/", "membership"), ("/members/", "directory"),
@@ -166,6 +223,7 @@ def test_an_organizations_pages_fit_a_phone_and_pass_axe(browser, live_server, d
         (f"/dashboard/{slug}/invoices/{invoice.pk}/", "invoice"),
         ("/dashboard/organizations/new/", ""), ("/membership/apply/", ""),
         ("/accounts/2fa/", ""), ("/accounts/email/", ""), ("/accounts/password/change/", ""),
+        *credits_sponsor_pages(org, admin),
     ]
     problems = visit_all(browser, live_server.url, pages,
                          login=lambda page: log_in(page, live_server.url, admin.email))
@@ -185,6 +243,7 @@ def test_staff_pages_fit_a_phone_and_pass_axe(browser, live_server, demo):
         ("/admin/", "admin"), ("/styleguide/", "styleguide"), ("/admin/accounts/organization/", ""),
         ("/admin/members/application/", ""), ("/admin/members/membership/", ""),
         ("/admin/billing/invoice/", ""),
+        *credits_staff_pages(),
     ]
     problems = visit_all(browser, live_server.url, pages, login=staff_log_in)
     assert not problems, "\n".join(problems)
