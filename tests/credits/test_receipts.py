@@ -108,6 +108,36 @@ def test_cash_is_invoiced_on_confirmation_like_dues(programme, submit, confirm):
     assert any(invoice.number in m.subject for m in mail.outbox)
 
 
+def test_cash_is_payable_by_bank_transfer_or_card_like_dues(
+    programme, sponsor, submit, confirm, settings, django_capture_on_commit_callbacks
+):
+    """Dues carry no payment method to the invoice: every invoice offers both, the bank's
+    details in its e-mail and PDF, card and bank transfer on Stripe's page. Cash does the
+    same, with the pledge's billing address and PO number on it."""
+    settings.BANK_TRANSFER_INSTRUCTIONS = "Pay to IBAN DE00 1234 5678 9012, quoting the number."
+    pledge = submit(cash("300000"), po_number="PO-2027-17", tax_id="US-99-123",
+                    billing_address="1 Cloud Way\nSeattle WA")
+    mail.outbox.clear()
+    confirm(pledge)
+    invoice = Invoice.objects.get()
+    assert invoice.billing_address == "1 Cloud Way\nSeattle WA"
+    assert invoice.billing_name == sponsor[0].legal_name and invoice.billing_emails
+    issued = [m for m in mail.outbox if invoice.number in m.subject]
+    assert {address for m in issued for address in m.to} == set(invoice.billing_emails)
+    for message in issued:
+        assert "$300,000" in message.body and "PO number: PO-2027-17" in message.body
+        assert "Pay to IBAN DE00 1234 5678 9012, quoting the number." in message.body
+    # Once Stripe holds its twin, the e-mail links to the page that takes either.
+    mail.outbox.clear()
+    billing.invoice_stripe_synced(invoice_id=invoice.pk, stripe_invoice_id="in_card_or_bank",
+                                  hosted_url="https://invoice.stripe.example/i/1")
+    with django_capture_on_commit_callbacks(execute=True):
+        billing.invoice_resend(invoice_id=invoice.pk, actor=None)
+    assert mail.outbox and all(
+        "Pay by card or bank transfer: https://invoice.stripe.example/i/1" in m.body
+        for m in mail.outbox)
+
+
 def test_cash_paid_through_a_webhook_delivered_twice_is_received_once(
     client, programme, submit, confirm, received_events, django_capture_on_commit_callbacks
 ):

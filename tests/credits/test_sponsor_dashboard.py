@@ -291,3 +291,29 @@ def test_a_delivered_item_takes_no_more_input(page, sponsor, advocate, staff):
         f"item-{slot.pk}-format": "Live stream", f"item-{slot.pk}-dates": "12 May"})
     assert "This benefit is closed; nothing more is needed." in response.content.decode()
 
+
+
+def test_the_redemption_reference_stays_off_the_sponsors_own_pages(page, sponsor, advocate):
+    """Staff keep it: the sponsor's panel, /dashboard/ and the sponsor's forms never show it."""
+    slot = items(sponsor[0], advocate.year)["online-programme-slot"]
+    assert advocate.contributions.get(kind="credit").redemption_reference == "ACCT-SECRET-4242"
+    for url in (sponsor[0].get_absolute_url(), "/dashboard/",
+                f"/credits/pledges/{advocate.pk}/contact/", f"/credits/benefits/{slot.pk}/",
+                f"/credits/pledge/?organization={sponsor[0].slug}"):
+        response = page.get(url)
+        assert response.status_code == 200, url
+        assert "SECRET-4242" not in response.content.decode(), url
+    assert "$400,000 granted" in page.get(sponsor[0].get_absolute_url()).content.decode()
+
+
+def test_another_organizations_contribution_invoice_is_a_404(client, sponsor, advocate):
+    """A contribution has no page of its own; the cash one's invoice is the organization's."""
+    invoice = advocate.contributions.get(kind="cash").invoice
+    other, outsider = OrganizationFactory.with_admin()
+    client.force_login(outsider)
+    for slug in (sponsor[0].slug, other.slug):
+        url = f"/dashboard/{slug}/invoices/{invoice.pk}/"
+        assert client.get(url).status_code == 404, url
+        assert client.get(f"{url}pdf/").status_code == 404, url
+    client.force_login(sponsor[1])
+    assert client.get(f"/dashboard/{sponsor[0].slug}/invoices/{invoice.pk}/").status_code == 200
