@@ -188,6 +188,26 @@ def test_no_redemption_reference_or_amount_per_sponsor_is_ever_public(
     assert "Secret Cloud" in api and "1234567" not in api and "1,234,567" not in api
 
 
+def test_no_api_response_holds_a_redemption_reference(
+    client, programme, pledge_for, staff, django_capture_on_commit_callbacks
+):
+    """Every GET the API documents, without parameters and with its `page` and `year`."""
+    pledge = pledge_for("Secret Cloud", credit("500000", programme["aws"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        pledges.contribution_receive(contribution_id=pledge.contributions.get().pk,
+                                     actor=staff, amount_granted="500000",
+                                     redemption_reference="ACCT-7731-SECRET",
+                                     received_on=timezone.localdate())
+    paths = [path for path, operations in client.get("/api/openapi.json").json()["paths"]
+             .items() if "get" in operations and "{" not in path]
+    assert "/api/sponsors.json" in paths
+    for path in paths:
+        for query in ("", "?page=1", f"?year={pledge.year}"):
+            response = client.get(f"{path}{query}")
+            assert response.status_code < 500, path
+            assert "7731" not in response.content.decode(), path
+
+
 def test_the_api_lists_sponsors_by_level_in_its_documented_shape(
     client, programme, pledge_for
 ):
