@@ -7,11 +7,19 @@ class ProjectsConfig(AppConfig):
     def ready(self) -> None:
         """Let the public pages' cache know which tables they show, and give seed_demo the
         foundation's real landscape and generated projects (--projects)."""
+        from django.db.models.signals import m2m_changed
+
         from foundation import pagecache, programmes
 
-        from . import demo, demo_scale, models
+        from . import demo, demo_scale, models, selectors
 
-        pagecache.invalidate_on(models.Project, models.ProjectRepository, models.Tag)
+        pagecache.invalidate_on(models.Project, models.ProjectRepository, models.Tag,
+                                models.ProjectMaintainer, models.Sponsorship, models.TacVote)
+        # A project's tags change without a save of the project.
+        m2m_changed.connect(pagecache.invalidate, sender=models.Project.tags.through,
+                            dispatch_uid="pagecache-project-tags")
+        # The home page's figure: the public projects per status.
+        programmes.home_figures.append(selectors.projects_per_status)
         programmes.demo_seeders.append(demo.seed)
         programmes.project_seeders.append(demo_scale.seed_scale)
         from . import queues

@@ -177,6 +177,8 @@ def test_public_pages_fit_a_phone_and_pass_axe(browser, live_server, demo):
         ("/", "home"), ("/membership/", "membership"), ("/members/", "directory"),
         ("/members/?page=2", ""), ("/members/?tier=general&q=a", ""), ("/members/?q=zzz", ""),
         ("/credits/", "credits"), ("/projects/", "projects"),
+        ("/projects/?status=archived&category=vertical&q=a", ""), ("/projects/?q=zzz", ""),
+        ("/projects/pytorch/", "project"), ("/projects/vllm/", ""),
         ("/api/docs", ""), ("/accounts/login/", "login"), ("/accounts/signup/", "signup"),
         ("/accounts/password/reset/", ""),
         ("/no-such-page/", "404"), ("/test/forbidden/", ""), ("/test/suspicious/", ""),

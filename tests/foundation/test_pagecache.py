@@ -14,7 +14,10 @@ from tests.accounts.factories import OrganizationFactory
 pytestmark = pytest.mark.django_db
 
 PAGES = ["/", "/membership/", "/members/", "/api/members.json", "/api/members.json?page=1",
-         "/credits/", "/api/sponsors.json", "/api/openapi.json", "/api/docs"]
+         "/credits/", "/api/sponsors.json", "/api/openapi.json", "/api/docs", "/projects/",
+         "/projects/?status=hosted", "/api/projects.json"]
+# Generated projects per generated organization in the two-scale test, as the benchmark has.
+PROJECTS_PER_ORG = 4
 
 
 @pytest.fixture
@@ -97,17 +100,25 @@ def test_a_message_for_one_visitor_is_never_cached_for_another(client, tiers, or
 
 
 @pytest.mark.parametrize("path", PAGES + ["/members/?page=2", "/members/?tier=general",
-                                  "/api/openapi.json", "/api/docs"])
+                                  "/api/openapi.json", "/api/docs", "/projects/?page=2",
+                                  "/projects/?category=vertical&q=torch", "/projects/{project}/"])
 def test_public_pages_run_as_many_queries_at_20_organizations_as_at_300(client, tiers, path):
     from io import StringIO
 
     from django.core.cache import cache
 
     from members.demo_scale import seed_scale
+    from projects import demo_scale as projects_scale
+    from projects.models import Project
 
     seed_scale(20, StringIO())
+    projects_scale.seed_scale(20 * PROJECTS_PER_ORG, StringIO())
+    path = path.format(project=Project.objects.public().order_by("pk").first().slug)
+    client.get(path)  # the process's caches warm (content types), as under load
+    cache.clear()
     small = queries(client, path)
     seed_scale(280, StringIO())
+    projects_scale.seed_scale(280 * PROJECTS_PER_ORG, StringIO())
     cache.clear()
     assert queries(client, path) == small
 
