@@ -6,12 +6,13 @@ class ProjectsConfig(AppConfig):
 
     def ready(self) -> None:
         """Let the public pages' cache know which tables they show, and give seed_demo the
-        foundation's real landscape and generated projects (--projects)."""
+        foundation's real landscape and generated projects (--projects); the maintainer's and
+        the TAC member's section joins /dashboard/ (receivers)."""
         from django.db.models.signals import m2m_changed
 
         from foundation import pagecache, programmes
 
-        from . import demo, demo_scale, models, selectors
+        from . import demo, demo_scale, models, receivers, selectors  # noqa: F401 (registers)
 
         pagecache.invalidate_on(models.Project, models.ProjectRepository, models.Tag,
                                 models.ProjectMaintainer, models.Sponsorship, models.TacVote)

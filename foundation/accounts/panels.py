@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from .models import Organization
+from .models import Organization, User
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,32 @@ next_step_sources: list[NextSteps] = []
 # One sentence per programme about each organization, for its card on /dashboard/: a source
 # takes the list of organizations and returns each one's pk -> its sentence.
 summaries: list[Callable[[list[Organization]], dict[int, str]]] = []
+
+
+@dataclass(frozen=True)
+class PersonSection:
+    """A section of /dashboard/ about the person rather than an organization (the projects
+    they maintain, the votes waiting for them), with its context from the user. The context
+    reads in a constant number of queries, and is empty ({}) when the section has nothing to
+    show that person, so the dashboard leaves it out."""
+
+    template: str
+    context: Callable[[User], dict[str, Any]]
+
+
+person_sections: list[PersonSection] = []
+
+
+def person_context(user: User) -> dict[str, Any]:
+    """The templates of the sections that have something for this person, and their
+    context."""
+    context: dict[str, Any] = {"person_section_templates": []}
+    for section in person_sections:
+        found = section.context(user)
+        if found:
+            context["person_section_templates"].append(section.template)
+            context.update(found)
+    return context
 
 
 def page_context(organization: Organization, roles: set[str]) -> dict[str, Any]:

@@ -18,14 +18,15 @@ from .signals import PENDING_INVITATION_KEY
 @login_required
 def dashboard(request):
     """Each of the person's organizations with its programmes' sentence, how many next steps
-    it has and the most urgent one, in a constant number of queries however many."""
+    it has and the most urgent one, then the programmes' sections about the person, in a
+    constant number of queries however many."""
     organizations = list(selectors.organizations_of(request.user))
     roles = {org.pk: {role.role for role in org.my_roles} for org in organizations}
     summaries = panels.summaries_of(organizations)
     steps = panels.next_steps(organizations, roles)
     return render(request, "accounts/dashboard.html", {"organizations": [
         {"organization": org, "summary": summaries[org.pk], "steps": steps[org.pk]}
-        for org in organizations]})
+        for org in organizations], **panels.person_context(request.user)})
 
 
 @login_required
