@@ -22,5 +22,9 @@ Where things live:
   management/commands/import_landscape.py: the landscape2 file out and in; api.py,
   views.py and views_landscape.py: /api/projects.json and the pages; demo.py and
   demo_scale.py: seed_demo's real landscape and --projects N.
+- views_apply.py and forms.py: the application at /projects/apply/ (drafts at
+  /projects/apply/<pk>/), the maintainer invitation's link; views_tac.py: the TAC voting
+  members' queue, sponsorship and ballot at /projects/tac/; receivers.py: "Your projects" and
+  the TAC's waiting votes on /dashboard/ (the kernel's panels.person_sections).
 - E-mails: templates/projects/emails/.
 """
