@@ -144,6 +144,21 @@ class ProjectPage:
     vote: VoteResult | None
     sponsor: str
 
+    @property
+    def any_evidence(self) -> bool:
+        return any(e.criterion.met for e in self.evidence)
+
+
+def public_state(project: Project) -> str:
+    """Where the project stands, said to the public: the maintainers' words where they suit
+    anyone (ecosystem, candidate), otherwise what the status means to a reader."""
+    if project.status == Project.Status.HOSTED:
+        return ("Foundation-hosted: the foundation hosts the project under its open "
+                "governance, as the TAC voted.")
+    if project.status == Project.Status.ARCHIVED:
+        return "Archived: the project is no longer active on the landscape."
+    return state_in_words(project)
+
 
 def project_page(slug: str) -> ProjectPage | None:
     """A public project's page, or None when no public project has this address (a draft, an
@@ -174,7 +189,7 @@ def project_page(slug: str) -> ProjectPage | None:
                                  .first() or ("", ""))
         sponsor = " ".join(filter(None, (first_name.strip(), last_name.strip())))
     return ProjectPage(
-        project=project, state=state_in_words(project),
+        project=project, state=public_state(project),
         timeline=[step for step in timeline(project) if step.words in PUBLIC_STEPS],
         evidence=evidence(project), maintainers=sorted(filter(None, names)),
         unnamed_maintainers=len([n for n in names if not n]), vote=vote, sponsor=sponsor)

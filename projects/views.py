@@ -18,7 +18,8 @@ def landscape(request):
     needed); an odd parameter gives the unfiltered landscape or an empty one, never an
     error."""
     page = request.GET.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    # ASCII digits only: "¹" is a digit to str.isdigit() but not to int().
+    page = int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 100_000 else 1
     filters = public.Filters.from_query(request.GET)
     groups, more = public.landscape_page(page, filters)
     return render(request, "projects/landscape.html", {

@@ -134,7 +134,7 @@ def test_the_landscape_is_paged_in_the_database_keeping_the_filters(
     "q=%00", "tag=%00", "status=%00", "category=%00", "page=%00", "q=a%00b&tag=x%00",
     "page=-1", "page=0", "page=banana", "page=" + "9" * 40, "status=" + "x" * 5000,
     "q=" + "é" * 3000, "tag=" + "%25" * 200, "category=VERTICAL", "status=Hosted",
-    "q=%25_%5C", "status=hosted&status=archived", "tag[]=a", "page=1.5", "page=%EF%BC%92",
+    "q=%25_%5C", "status=hosted&status=archived", "tag[]=a", "page=1.5", "page=%EF%BC%92", "page=%C2%B9",
 ])
 def test_odd_parameters_never_give_an_error(client, landscape, query):
     assert client.get(f"/projects/?{query}").status_code == 200
@@ -306,3 +306,12 @@ def test_the_home_page_shows_hosted_and_ecosystem_projects_or_invites_them(clien
     html = page(client, "/")
     assert "<dt>Foundation-hosted projects</dt><dd>1</dd>" in html
     assert "<dt>Ecosystem projects</dt><dd>3</dd>" in html
+
+
+def test_a_project_without_evidence_says_so_rather_than_listing_unmet_criteria(client):
+    make("Old Timer", Project.Status.HOSTED, summary="Old and good.", description="Old and good.")
+    html = page(client, "/projects/old-timer/")
+    assert "No evidence of the criteria is on record for this project yet." in html
+    assert 'class="unmet"' not in html
+    assert html.count("Old and good.") == 1  # a description that is the summary, once
+    assert "Foundation-hosted: the foundation hosts the project" in html
