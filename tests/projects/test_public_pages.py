@@ -134,7 +134,8 @@ def test_the_landscape_is_paged_in_the_database_keeping_the_filters(
     "q=%00", "tag=%00", "status=%00", "category=%00", "page=%00", "q=a%00b&tag=x%00",
     "page=-1", "page=0", "page=banana", "page=" + "9" * 40, "status=" + "x" * 5000,
     "q=" + "é" * 3000, "tag=" + "%25" * 200, "category=VERTICAL", "status=Hosted",
-    "q=%25_%5C", "status=hosted&status=archived", "tag[]=a", "page=1.5", "page=%EF%BC%92", "page=%C2%B9",
+    "q=%25_%5C", "status=hosted&status=archived", "tag[]=a", "page=1.5", "page=%EF%BC%92",
+    "page=%C2%B9",
 ])
 def test_odd_parameters_never_give_an_error(client, landscape, query):
     assert client.get(f"/projects/?{query}").status_code == 200
