@@ -8,6 +8,7 @@ URLs come from the resolver, forms from the pages."""
 import itertools
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
@@ -20,8 +21,13 @@ from django.db import DatabaseError, transaction
 from django.test import Client
 from django.urls import URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern, RoutePattern
+from django.utils import timezone
 from zeal import zeal_ignore
 
+from credits.demo import seed_programme
+from credits.models import Contribution, Pledge, SponsorYear
+from credits.services import pledges
+from credits.services.pledges import Contact, ContributionInput
 from foundation.accounts.models import Invitation, Organization, OrganizationRole, Role, User
 from foundation.accounts.services import invitation_create, invitation_token
 from foundation.billing import events
@@ -219,7 +225,8 @@ def forms_in(html: str) -> list[Form]:
     return parser.forms
 
 
-# -- The world: two organizations, each with people, applications, a paid membership --------
+# -- The world: two organizations, each with people, applications, a paid membership and a
+# confirmed pledge to the cloud credit programme ----------------------------------------------
 
 @dataclass
 class Side:
@@ -232,6 +239,11 @@ class Side:
     invoice: Invoice
     item: ChecklistItem
     invitation: Invitation
+    # A confirmed pledge of credit and cash (an Advocate): its credit, not yet received, and
+    # its webinar, which waits for the sponsor's input.
+    pledge: Pledge | None = None
+    credit: Contribution | None = None
+    sponsor_item: ChecklistItem | None = None
 
 
 def _side(slug: str, tiers, staff) -> Side:
@@ -264,6 +276,23 @@ def _side(slug: str, tiers, staff) -> Side:
     return Side(org, admin, member, completed, open_, membership, invoice, item, invitation)
 
 
+def _sponsor(side: Side, aws, staff) -> None:
+    """Organization `side` pledges $400,000 of credit and $100,000 cash, confirmed."""
+    today = timezone.localdate()
+    side.pledge = pledges.pledge_submit(
+        organization=side.org, actor=side.admin, listed_publicly=True,
+        contributions=[
+            ContributionInput(kind="credit", provider=aws, service="EC2", face_value=400000,
+                              valid_from=today, valid_to=today + timedelta(days=365),
+                              redemption_method="account_credit"),
+            ContributionInput(kind="cash", cash_amount=100000)],
+        contact=Contact(name="Lin Cloud", email=f"lin@{side.org.slug}.example", sla_hours=24,
+                        support_channel="email",
+                        support_channel_value=f"support@{side.org.slug}.example"))
+    pledges.pledge_confirm(pledge_id=side.pledge.pk, actor=staff, agreement_signed_on=today)
+    side.credit = side.pledge.contributions.get(kind="credit")
+
+
 @dataclass
 class World:
     a: Side
@@ -276,15 +305,24 @@ class World:
     def other_ids(self) -> itertools.cycle:
         b = self.b
         return itertools.cycle([b.org.pk, b.open.pk, b.invoice.pk, b.item.pk, b.admin.pk,
-                                b.invitation.pk, b.membership.pk, b.completed.pk])
+                                b.invitation.pk, b.membership.pk, b.completed.pk, b.pledge.pk,
+                                b.credit.pk, b.sponsor_item.pk])
 
 
 @pytest.fixture
-def world(admin_user, settings):
+def world(admin_user, settings, django_capture_on_commit_callbacks):
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.STRIPE_SECRET_KEY = ""
+    settings.CREDITS_PROGRAMME_YEAR = None
     tiers = seed_catalogue()
     a, b = _side("acme-ai", tiers, admin_user), _side("bob-corp", tiers, admin_user)
+    aws = seed_programme(admin_user)["AWS"]
+    with django_capture_on_commit_callbacks(execute=True):  # the checklists' task
+        for side in (a, b):
+            _sponsor(side, aws, admin_user)
+    for side in (a, b):
+        side.sponsor_item = ChecklistItem.objects.for_holder(
+            SponsorYear.objects.get(organization=side.org)).get(key="online-programme-slot")
     MemberQuote.objects.create(organization=b.org, quote="Neutral home.", author="B's CEO")
     Group.objects.create(name="Board")
     events.record({"id": "evt_walk", "type": "invoice.paid", "data": {"object": {}}})
@@ -308,6 +346,12 @@ def snapshot(side: Side) -> dict[str, list]:
         "checklist": ChecklistItem.objects.filter(
             holder_type=ContentType.objects.get_for_model(Membership),
             holder_id__in=[str(pk) for pk in memberships.values_list("pk", flat=True)]),
+        "pledges": Pledge.objects.filter(organization=org),
+        "contributions": Contribution.objects.filter(pledge__organization=org),
+        "sponsor checklist": ChecklistItem.objects.filter(
+            holder_type=ContentType.objects.get_for_model(SponsorYear),
+            holder_id__in=[str(pk) for pk in SponsorYear.objects.filter(
+                organization=org).values_list("pk", flat=True)]),
     }
     return {name: list(qs.order_by("pk").values()) for name, qs in rows.items()}
 
@@ -378,7 +422,9 @@ def values_for(world: World, name: str, converter: str, view) -> list[str]:
         "application_id": [a.open.pk, a.completed.pk, b.open.pk, 0, *huge],
         "invoice_id": [a.invoice.pk, b.invoice.pk, 0, *huge],
         "membership_id": [a.membership.pk, b.membership.pk, 0, *huge],
-        "item_id": [a.item.pk, b.item.pk, 0, *huge],
+        "item_id": [a.item.pk, b.item.pk, a.sponsor_item.pk, b.sponsor_item.pk, 0, *huge],
+        "pledge_id": [a.pledge.pk, b.pledge.pk, 0, *huge],
+        "contribution_id": [a.credit.pk, b.credit.pk, 0, *huge],
         "user_id": [a.member.pk, a.admin.pk, b.admin.pk, 0, *huge],
         "invitation_id": [a.invitation.pk, b.invitation.pk, 0, *huge],
         "organization_id": [a.org.pk, b.org.pk, 0, *huge],
@@ -395,7 +441,9 @@ def values_for(world: World, name: str, converter: str, view) -> list[str]:
         "key": ["junk", "x" * 5000],
         "uidb36": ["1", "z" * 40],
     }
-    if name == "object_id":
+    if name == "item_id" and getattr(view, "__module__", "").startswith("credits."):
+        values = [a.sponsor_item.pk, b.sponsor_item.pk, a.item.pk, 0, *huge]  # a sponsor's
+    elif name == "object_id":
         known = {None: [a.org.pk, b.org.pk], Organization: [a.org.pk, b.org.pk],
                  User: [a.member.pk, b.admin.pk]}  # never staff's own row
         pks = admin_model._default_manager.order_by("pk").values_list("pk", flat=True) \
@@ -596,11 +644,19 @@ def _visitors(world: World) -> list[tuple[str, User | None, set[str]]]:
         ("member", a.member, {"/dashboard/organizations/new/", f"{dashboard}/benefits/"
                               f"{a.item.pk}/provide/"}),
         ("organization admin", a.admin, {f"{dashboard}/edit/", f"{dashboard}/invite/",
-                                         f"{dashboard}/people/{a.member.pk}/roles/"}),
+                                         f"{dashboard}/people/{a.member.pk}/roles/",
+                                         "/credits/pledge/",
+                                         f"/credits/pledges/{a.pledge.pk}/contact/",
+                                         f"/credits/benefits/{a.sponsor_item.pk}/"}),
         ("staff", world.staff, {f"/admin/accounts/organization/{a.org.pk}/change/",
                                 "/admin/accounts/organization/add/",
                                 f"/admin/members/tier/{a.completed.tier_id}/fee-bands/",
-                                f"/admin/accounts/user/{a.member.pk}/change/"}),
+                                f"/admin/accounts/user/{a.member.pk}/change/",
+                                f"/admin/credits/pledge/{a.pledge.pk}/confirm/",
+                                f"/admin/credits/pledge/{a.pledge.pk}/cancel/",
+                                f"/admin/credits/contribution/{a.credit.pk}/receive/",
+                                f"/admin/credits/sponsorbenefititem/{a.sponsor_item.pk}/"
+                                "deliver/"}),
     ]
 
 
