@@ -24,7 +24,6 @@ from foundation.admin_audit import AuditedModelAdmin, ReadOnlyInline
 from foundation.audit import long_date
 from foundation.checklists.admin import ChecklistInline
 from foundation.transitions import DomainError
-from members.admin import CheckedAutocompleteSelect
 from members.models import Membership
 
 from .models import (
@@ -178,7 +177,13 @@ class VoteStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class MaintainerInline(ReadOnlyInline):
+class Table(ReadOnlyInline):
+    """A read-only inline whose table the keyboard can scroll on a phone."""
+
+    template = "admin/projects/tabular.html"
+
+
+class MaintainerInline(Table):
     model = ProjectMaintainer
     fields = ["user", "added_at"]
 
@@ -186,7 +191,7 @@ class MaintainerInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("user", "project")
 
 
-class InvitationInline(ReadOnlyInline):
+class InvitationInline(Table):
     model = MaintainerInvitation
     fields = ["email", "status", "invited_by", "created_at", "accepted_at"]
     verbose_name_plural = "maintainer invitations"
@@ -195,12 +200,12 @@ class InvitationInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("invited_by", "project")
 
 
-class RepositoryInline(ReadOnlyInline):
+class RepositoryInline(Table):
     model = ProjectRepository
     fields = ["url", "position"]
 
 
-class DecisionInline(ReadOnlyInline):
+class DecisionInline(Table):
     model = EcosystemDecision
     fields = ["outcome", "yes", "no", "abstain", "feedback", "decided_by", "decided_at"]
     verbose_name_plural = "Ecosystem Working Group decisions"
@@ -209,7 +214,7 @@ class DecisionInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("decided_by", "project")
 
 
-class SponsorshipInline(ReadOnlyInline):
+class SponsorshipInline(Table):
     model = Sponsorship
     fields = ["sponsor", "statement", "created_at"]
 
@@ -217,7 +222,7 @@ class SponsorshipInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("sponsor", "project")
 
 
-class SponsorshipRequestInline(ReadOnlyInline):
+class SponsorshipRequestInline(Table):
     model = SponsorshipRequest
     fields = ["member", "requested_by", "message", "created_at"]
 
@@ -245,7 +250,7 @@ def ballots_table(ballots) -> str:
                        "</thead><tbody>{}</tbody></table>", rows)
 
 
-class VoteInline(ReadOnlyInline):
+class VoteInline(Table):
     """The project's TAC votes, each with its ballots (read-only: members vote on their
     pages, and staff close a vote with the page's button)."""
 
@@ -270,6 +275,7 @@ class VoteInline(ReadOnlyInline):
 
 class OnboardingInline(ChecklistInline):
     verbose_name_plural = "onboarding checklist"
+    template = Table.template
 
 
 class ProjectCsvRows:
@@ -541,23 +547,31 @@ class ProjectAdmin(AuditedModelAdmin):
 
 
 class TacAddForm(forms.Form):
-    user = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_active=True), label="Person",
-        widget=CheckedAutocompleteSelect(TacMember._meta.get_field("user"), admin.site),
-        help_text="Their portal account: search by e-mail or name.")
+    """Plain fields, read by a screen reader as they are: the person by their e-mail, the
+    membership and organization among the active members (a short list)."""
+
+    email = forms.EmailField(label="Person's e-mail", max_length=254,
+                             help_text="The e-mail of their portal account.")
     membership = forms.ModelChoiceField(
-        queryset=Membership.objects.filter(status=Membership.Status.ACTIVE), required=False,
-        widget=CheckedAutocompleteSelect(TacMember._meta.get_field("membership"), admin.site),
+        queryset=Membership.objects.filter(status=Membership.Status.ACTIVE).select_related(
+            "organization", "tier").order_by("organization__display_name"), required=False,
         help_text="For a Premier member's named representative: the seat votes only while "
                   "this membership is active.")
     organization = forms.ModelChoiceField(
-        queryset=Organization.objects.all(),
-        required=False,
-        widget=CheckedAutocompleteSelect(TacMember._meta.get_field("organization"),
-                                         admin.site),
-        help_text="Their organization (the membership's, when one is chosen).")
+        queryset=Organization.objects.filter(
+            memberships__status=Membership.Status.ACTIVE).order_by("display_name"),
+        required=False, help_text="Their member organization (the membership's, when one is "
+                                  "chosen).")
     voting = forms.BooleanField(required=False, initial=True, label="Voting member")
     note = forms.CharField(required=False, max_length=200)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        user = User.objects.filter(email__iexact=email, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(f"No active portal account has the e-mail {email}: "
+                                        "ask the person to sign up first.")
+        return user
 
 
 class RemoveForm(forms.Form):
@@ -635,9 +649,10 @@ class TacMemberAdmin(AuditedModelAdmin):
         form = TacAddForm(request.POST or None, initial={"voting": True})
         if request.method == "POST" and form.is_valid():
             seat = []
+            data = {**form.cleaned_data}
+            data["user"] = data.pop("email")
             if _run(self, request, lambda: seat.append(tac.tac_member_add(
-                    actor=request.user, **form.cleaned_data)),
-                    f"{form.cleaned_data['user']} is on the TAC roster."):
+                    actor=request.user, **data)), f"{data['user']} is on the TAC roster."):
                 return redirect(reverse("admin:projects_tacmember_change",
                                         args=[seat[0].pk]))
         return render(request, SERVICE_FORM, {
@@ -664,7 +679,7 @@ class TacMemberAdmin(AuditedModelAdmin):
                              "seat(s) ended", id_arg="seat_id", submit="Remove")
 
 
-class BallotInline(ReadOnlyInline):
+class BallotInline(Table):
     model = Ballot
     fields = ["voter", "choice", "comment", "created_at", "updated_at"]
 

@@ -398,23 +398,40 @@ def test_the_list_filters_by_status_category_and_tag(submit, admin_client, ecosy
 
 def test_staff_add_a_tac_member_through_the_service_and_again_is_refused(admin_client, post,
                                                                          admin_user):
+    seed_catalogue()
+    seed_members(2, StringIO())
+    first, second = Membership.objects.filter(status=Membership.Status.ACTIVE)[:2]
     person = UserFactory()
-    org = OrganizationFactory()
-    response = post(f"{SEATS}add/", {"user": person.pk, "organization": org.pk,
+    response = post(f"{SEATS}add/", {"email": person.email.upper(),
+                                     "organization": first.organization_id,
                                      "voting": "on", "note": "Chair"})
     seat = TacMember.objects.get(user=person)
     assert response["Location"] == f"{SEATS}{seat.pk}/change/"
-    assert (seat.voting, seat.organization, seat.added_by) == (True, org, admin_user)
+    assert (seat.voting, seat.organization, seat.membership, seat.added_by) == (
+        True, first.organization, None, admin_user)
     assert AuditEntry.objects.filter(action="tac.add").count() == 1
-    again = post(f"{SEATS}add/", {"user": person.pk})
+    representative = UserFactory()
+    post(f"{SEATS}add/", {"email": representative.email, "membership": second.pk,
+                          "voting": "on"})
+    seat = TacMember.objects.get(user=representative)
+    assert (seat.membership, seat.organization) == (second, second.organization)
+    mismatch = UserFactory()
+    refused = post(f"{SEATS}add/", {"email": mismatch.email, "membership": second.pk,
+                                    "organization": first.organization_id})
+    assert any("This membership is" in m for m in messages_of(refused))
+    assert not TacMember.objects.filter(user=mismatch).exists()
+    again = post(f"{SEATS}add/", {"email": person.email})
     assert again.status_code == 200
     assert f"{person} is on the TAC roster already." in messages_of(again)
     assert TacMember.objects.filter(user=person).count() == 1
 
 
-def test_an_odd_person_id_on_the_add_page_is_a_form_error(post):
-    response = post(f"{SEATS}add/", {"user": "abc\x00"})
+@pytest.mark.parametrize("email", ["nobody@example.org", "abc\x00", "x" * 300])
+def test_an_unknown_or_odd_email_on_the_add_page_is_a_form_error(post, email):
+    response = post(f"{SEATS}add/", {"email": email})
     assert response.status_code == 200 and not TacMember.objects.exists()
+    if email == "nobody@example.org":
+        assert "No active portal account has the e-mail" in response.content.decode()
 
 
 def test_a_lapsed_premier_representative_shows_as_not_voting(admin_client, tac):
@@ -571,3 +588,4 @@ def test_staff_without_a_second_factor_reach_no_project_page_and_change_nothing(
     assert response["Location"] == "/accounts/2fa/"
     project.refresh_from_db()
     assert project.status == Project.Status.SUBMITTED
+
