@@ -172,6 +172,50 @@ def credits_staff_pages() -> list[tuple[str, str]]:
     ]
 
 
+def projects_staff_pages() -> list[tuple[str, str]]:
+    """The projects' admin: its lists, a candidate's page with its sponsorship and an open
+    vote with a ballot, each decision's page, a submitted application, the TAC roster."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from projects.models import Project, TacMember
+    from projects.services import application, sponsorship, votes
+    from projects.services.application import ApplicationInput
+
+    sponsor, voter = UserFactory(first_name="Ada", last_name="Sponsor"), UserFactory()
+    TacMember.objects.create(user=sponsor)
+    TacMember.objects.create(user=voter)
+    candidate = Project.objects.filter(status=Project.Status.ECOSYSTEM).first()
+    sponsorship.sponsor(project_id=candidate.pk, actor=sponsor, statement="Ready to host.")
+    vote = votes.vote_open(project_id=candidate.pk, actor=None,
+                           closes_at=timezone.now() + timedelta(days=3))
+    votes.ballot_cast(vote_id=vote.pk, voter=voter, choice="yes", comment="A healthy project.")
+    submitted = application.application_submit(actor=voter, data=ApplicationInput(
+        name="Walker Kinematics", summary="Forward and inverse kinematics on PyTorch.",
+        description="Kinematics for robot arms, differentiable end to end.",
+        repositories=["https://github.com/walker-robotics/kinematics"], license="Apache-2.0",
+        documentation_url="https://kinematics.example.org/", ci_url="https://ci.example.org/",
+        pytorch_versions="2.6 and 2.7", components="torch.func", category="vertical",
+        maintenance_horizon="At least three years"))
+    hosted = Project.objects.filter(status=Project.Status.HOSTED).first()
+    admin = "/admin/projects"
+    return [
+        (f"{admin}/project/", "admin-projects"), (f"{admin}/project/?status__exact=ecosystem", ""),
+        (f"{admin}/project/{candidate.pk}/change/", "admin-project"),
+        (f"{admin}/project/{hosted.pk}/change/", ""),
+        (f"{admin}/project/{submitted.pk}/change/", ""),
+        (f"{admin}/project/{submitted.pk}/decide/", ""),
+        (f"{admin}/project/{submitted.pk}/changes/", ""),
+        (f"{admin}/project/{candidate.pk}/vote/", ""),
+        (f"{admin}/project/{candidate.pk}/close-vote/", ""),
+        (f"{admin}/project/{candidate.pk}/archive/", ""),
+        (f"{admin}/tacmember/", ""), (f"{admin}/tacmember/add/", ""),
+        (f"{admin}/tacvote/", ""), (f"{admin}/tacvote/{vote.pk}/change/", ""),
+        (f"{admin}/tag/", ""),
+    ]
+
+
 def test_public_pages_fit_a_phone_and_pass_axe(browser, live_server, demo):
     pages = [
         ("/", "home"), ("/membership/", "membership"), ("/members/", "directory"),
@@ -246,6 +290,7 @@ def test_staff_pages_fit_a_phone_and_pass_axe(browser, live_server, demo):
         ("/admin/members/application/", ""), ("/admin/members/membership/", ""),
         ("/admin/billing/invoice/", ""),
         *credits_staff_pages(),
+        *projects_staff_pages(),
     ]
     problems = visit_all(browser, live_server.url, pages, login=staff_log_in)
     assert not problems, "\n".join(problems)
