@@ -1,8 +1,9 @@
 """The benchmark: the portal's pages against the cheapest Django view, at foundation scale.
 
-It builds a database of its own with `seed_demo --orgs`, serves the portal under gunicorn with
-the production settings, and loads each page and the ceiling (an empty view on the same server,
-through the same middleware) in turns, so that noise on the machine hits both. It asks as
+It builds a database of its own with `seed_demo --orgs` (with sponsors and projects in
+proportion), serves the portal under gunicorn with the production settings, and loads each
+page and the ceiling (an empty view on the same server, through the same middleware) in
+turns, so that noise on the machine hits both. It asks as
 browsers do (gzip accepted), the public pages with many visitors at once and the signed-in
 ones with one per worker. It counts each page's SQL queries at a small and a large scale,
 prints a table, writes it to bench/RESULTS.md with --write, and drops its database and stops
@@ -39,6 +40,7 @@ SETTLE_SECONDS = 5
 # What every browser sends, on every request of the benchmark, the ceiling's too.
 ACCEPT_ENCODING = "gzip, deflate, br"
 SPONSOR_EVERY = 20  # organizations per generated sponsor
+PROJECTS_PER_ORG = 4  # generated projects per organization: 20,000 at 5,000
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,13 @@ PAGES = [
     Page("API schema", "/api/openapi.json"),
     Page("Cloud credits", "/credits/"),
     Page("Sponsors API", "/api/sponsors.json"),
+    Page("Projects", "/projects/"),
+    Page("Projects, page 2", "/projects/?page=2"),
+    Page("Projects, hosted", "/projects/?status=hosted"),
+    Page("Project page", "/projects/pytorch/"),
+    Page("Projects API", "/api/projects.json"),
+    # Streamed as it is read and not cached: every request reads the whole landscape.
+    Page("Landscape file", "/projects/landscape.yml"),
     Page("Dashboard", "/dashboard/", "member"),
     Page("Organization page", "/dashboard/{slug}/", "member"),
     Page("Admin: invoices", "/admin/billing/invoice/", "staff"),
@@ -305,6 +314,8 @@ def count_queries(rows: list[Row], sessions: dict[str, str], scale: str) -> None
         client.get(row.path)
         with CaptureQueriesContext(connection) as queries:
             response = client.get(row.path)
+            if response.streaming:  # a streamed page reads as it is sent
+                b"".join(response.streaming_content)
         row.queries[scale] = (len(queries) if response.status_code == 200
                               else f"HTTP {response.status_code}")
 
@@ -314,13 +325,19 @@ def sponsors_for(orgs: int) -> int:
     return max(1, orgs // SPONSOR_EVERY)
 
 
+def projects_for(orgs: int) -> int:
+    """The generated projects seeded with `orgs` organizations: the landscape grows too."""
+    return orgs * PROJECTS_PER_ORG
+
+
 def seed(orgs: int) -> None:
     from django.core.management import call_command
 
     out = io.StringIO()
-    call_command("seed_demo", orgs=orgs, sponsors=sponsors_for(orgs), stdout=out)
+    call_command("seed_demo", orgs=orgs, sponsors=sponsors_for(orgs),
+                 projects=projects_for(orgs), stdout=out)
     log(" ".join(line for line in out.getvalue().splitlines()
-                 if line.startswith(("Scale data", "Sponsors:"))))
+                 if line.startswith(("Scale data", "Sponsors:", "Added"))))
 
 
 def prepare(args, ceiling: Row, rows: list[Row]) -> dict[str, str]:
@@ -493,8 +510,9 @@ def report(ceiling: Row, rows: list[Row], args, started: datetime, load: str) ->
         f"- Date: {started:%Y-%m-%d %H:%M} UTC; commit {commit()}",
         f"- Machine: {host}; load average at start {load}",
         f"- Data: `seed_demo --orgs {args.orgs}` (the demo data plus {args.orgs} generated "
-        f"organizations, and {sponsors_for(args.small) + sponsors_for(args.orgs - args.small)} "
-        f"generated sponsors with `--sponsors`); queries also counted at {args.small}",
+        f"organizations, {sponsors_for(args.small) + sponsors_for(args.orgs - args.small)} "
+        f"generated sponsors with `--sponsors` and {projects_for(args.orgs):,} generated "
+        f"projects with `--projects`); queries also counted at {args.small}",
         f"- Server: gunicorn, {WORKERS} sync workers, production settings, PostgreSQL and Redis "
         f"on the same machine",
         f"- Load: wrk, {args.threads} thread(s), `Accept-Encoding: {ACCEPT_ENCODING}` as "
