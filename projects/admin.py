@@ -40,7 +40,7 @@ from .models import (
     TacVote,
     Tag,
 )
-from .queues import CLOSING_SOON_DAYS, votes_closing_soon
+from .queues import CLOSING_SOON_DAYS, candidates_waiting_for_a_vote, votes_closing_soon
 from .selectors import voting_members
 from .services import hosting, review, tac, votes
 from .services.common import add_months
@@ -169,11 +169,11 @@ class VoteStateFilter(admin.SimpleListFilter):
         return [("waiting", "Candidates waiting for a vote"), ("open", "Vote open")]
 
     def queryset(self, request, queryset):
-        open_vote = Exists(TacVote.objects.filter(project=OuterRef("pk"), closed_at=None))
         if self.value() == "waiting":
-            return queryset.filter(status=S.CANDIDATE).filter(~open_vote)
+            return queryset.filter(pk__in=candidates_waiting_for_a_vote().values("pk"))
         if self.value() == "open":
-            return queryset.filter(open_vote)
+            return queryset.filter(
+                Exists(TacVote.objects.filter(project=OuterRef("pk"), closed_at=None)))
         return queryset
 
 
@@ -427,8 +427,10 @@ class ProjectAdmin(AuditedModelAdmin):
         if posted is not None and form.is_valid() and _run(
                 self, request, lambda: call(project, form.cleaned_data), done(project)):
             return redirect(reverse("admin:projects_project_change", args=[project.pk]))
-        lines = [f"{project.name} · {project.get_status_display()} · waiting "
-                 f"{self.waiting(project)}", *about]
+        line = f"{project.name} · {project.get_status_display()}"
+        if project.status in WAITING:
+            line += f" · waiting {self.waiting(project)}"
+        lines = [line, *about]
         return render(request, SERVICE_FORM, {
             **self.admin_site.each_context(request), "form": form, "opts": self.model._meta,
             "title": title.format(project=project), "about": lines, "submit": submit,
