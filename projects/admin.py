@@ -177,6 +177,19 @@ class VoteStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ServicePage:
+    """A change page that only shows: its changes are the service pages and actions, so it
+    has no Save button, and a posted form writes nothing (not even the row's updated_at)."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra = {"show_save": False, "show_save_and_continue": False,
+                 "show_save_and_add_another": False, **(extra_context or {})}
+        return super().changeform_view(request, object_id, form_url, extra_context=extra)
+
+    def save_model(self, request, obj, form, change):
+        pass
+
+
 class Table(ReadOnlyInline):
     """A read-only inline whose table the keyboard can scroll on a phone."""
 
@@ -321,7 +334,7 @@ class TagAdmin(AuditedModelAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(AuditedModelAdmin):
+class ProjectAdmin(ServicePage, AuditedModelAdmin):
     """Read-only: each decision is a page (most also an action) that calls its service."""
 
     list_display = ["name", "status", "category", "waiting", "backing_organization"]
@@ -616,7 +629,7 @@ class CurrentSeatFilter(admin.SimpleListFilter):
 
 
 @admin.register(TacMember)
-class TacMemberAdmin(AuditedModelAdmin):
+class TacMemberAdmin(ServicePage, AuditedModelAdmin):
     """The roster: a seat is added, set voting or not, and ended through the tac services; a
     Premier representative whose membership lapsed shows as not voting."""
 
@@ -709,7 +722,7 @@ class VoteOpenFilter(admin.SimpleListFilter):
 
 
 @admin.register(TacVote)
-class TacVoteAdmin(AuditedModelAdmin):
+class TacVoteAdmin(ServicePage, AuditedModelAdmin):
     """Read-only, with its ballots; closing early is the project's page and action."""
 
     list_display = ["project", "opened_at", "closes_at", "closed_at", "result", "counts",

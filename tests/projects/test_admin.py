@@ -328,11 +328,15 @@ def test_archiving_needs_a_reason(ecosystem, post):
     assert project.status == Project.Status.ARCHIVED
 
 
-def test_a_status_is_never_edited_on_the_change_form(submit, post):
+def test_a_status_is_never_edited_on_the_change_form(submit, post, admin_client):
     project = submit()
+    before = Project.objects.values_list("updated_at", flat=True).get(pk=project.pk)
+    assert 'name="_save"' not in admin_client.get(
+        f"{PROJECTS}{project.pk}/change/").content.decode()
     post(f"{PROJECTS}{project.pk}/change/", {"status": "hosted", "name": "Renamed"})
     project.refresh_from_db()
     assert (project.status, project.name) == (Project.Status.SUBMITTED, "TorchWave")
+    assert project.updated_at == before  # nothing saved at all
 
 
 # The change page
