@@ -216,6 +216,39 @@ def projects_staff_pages() -> list[tuple[str, str]]:
     ]
 
 
+def projects_maintainer_pages(admin) -> list[tuple[str, str]]:
+    """The maintainer's and the TAC member's pages: `admin` votes on the TAC, drafts an
+    application, maintains an ecosystem project (its dashboard offers to ask a sponsor), is
+    invited to maintain another, and has a vote open on a candidate."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from projects.models import Project, ProjectMaintainer, TacMember
+    from projects.services import application, sponsorship, votes
+    from projects.services.application import ApplicationInput, invitation_token
+
+    TacMember.objects.create(user=admin)
+    other = UserFactory(first_name="Ada", last_name="Sponsor")
+    TacMember.objects.create(user=other)
+    draft = application.application_save_draft(actor=admin, data=ApplicationInput(
+        name="Walker Kinematics", summary="Forward and inverse kinematics on PyTorch.",
+        repositories=["https://github.com/walker-robotics/kinematics"],
+        governance_url="https://github.com/walker-robotics/kinematics/blob/main/GOVERNANCE.md"))
+    ecosystem = list(Project.objects.filter(status=Project.Status.ECOSYSTEM)[:2])
+    ProjectMaintainer.objects.create(project=ecosystem[0], user=admin)
+    sponsorship.sponsor(project_id=ecosystem[1].pk, actor=other, statement="Ready to host.")
+    votes.vote_open(project_id=ecosystem[1].pk, actor=None,
+                    closes_at=timezone.now() + timedelta(days=10))
+    invited = application.application_save_draft(actor=other, data=ApplicationInput(
+        name="Sponsor Tools", invite=[admin.email]))
+    token = invitation_token(invited.invitations.get())
+    return [("/projects/apply/", "project-apply"), (f"/projects/apply/{draft.pk}/", ""),
+            (f"/projects/invitations/{token}/", ""), ("/projects/tac/", "tac-queue"),
+            (f"/projects/tac/{ecosystem[1].slug}/", "tac-vote"),
+            (f"/projects/tac/{Project.objects.filter(status='ecosystem').last().slug}/", "")]
+
+
 def test_public_pages_fit_a_phone_and_pass_axe(browser, live_server, demo):
     pages = [
         ("/", "home"), ("/membership/", "membership"), ("/members/", "directory"),
@@ -270,6 +303,7 @@ def test_an_organizations_pages_fit_a_phone_and_pass_axe(browser, live_server, d
         ("/dashboard/organizations/new/", ""), ("/membership/apply/", ""),
         ("/accounts/2fa/", ""), ("/accounts/email/", ""), ("/accounts/password/change/", ""),
         *credits_sponsor_pages(org, admin),
+        *projects_maintainer_pages(admin),
     ]
     problems = visit_all(browser, live_server.url, pages,
                          login=lambda page: log_in(page, live_server.url, admin.email))
