@@ -21,6 +21,7 @@ from foundation.accounts.models import User
 from foundation.admin_audit import AuditedModelAdmin, ReadOnlyInline, ReadOnlyInlineMixin
 from foundation.checklists.admin import ChecklistItemAdmin, OverdueFilter
 from foundation.checklists.models import ChecklistItem
+from foundation.http import whole_number
 from foundation.transitions import DomainError
 from foundation.uploads import UploadRejected, charge_logo_upload, clean_logo, delete_after_commit
 
@@ -205,7 +206,7 @@ def year_choices() -> list[tuple[str, str]]:
 
 
 def chosen_year(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) <= 4 else None
+    return whole_number(value, maximum=9999)
 
 
 class PledgeYearFilter(admin.SimpleListFilter):
@@ -467,9 +468,8 @@ class LevelFilter(SponsorYearFilter):
 
     def years(self):
         value = self.value()
-        if not value or not value.isdigit():
-            return None
-        return SponsorYear.objects.filter(level_id=int(value))
+        level = whole_number(value)
+        return None if level is None else SponsorYear.objects.filter(level_id=level)
 
 
 class ProgrammeYearFilter(SponsorYearFilter):
@@ -512,8 +512,8 @@ class OwnerFilter(admin.SimpleListFilter):
         value = self.value()
         if value == "none":
             return queryset.filter(owner=None)
-        if value and value.isdigit():
-            return queryset.filter(owner_id=int(value))
+        if owner := whole_number(value):
+            return queryset.filter(owner_id=owner)
         return queryset
 
 

@@ -10,3 +10,13 @@ def client_ip(request) -> str | None:
     if settings.TRUST_X_FORWARDED_FOR and forwarded:
         return forwarded.split(",")[0].strip()
     return request.META.get("REMOTE_ADDR")
+
+
+def whole_number(value: object, maximum: int = 2**31 - 1) -> int | None:
+    """A number a visitor or a webhook sent, or None: ASCII digits only ("¹" and "٣" pass
+    str.isdigit but are no page number or id) and no larger than a database integer."""
+    text = str(value or "")
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
+        return None
+    number = int(text)
+    return number if number <= maximum else None

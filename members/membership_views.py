@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from foundation.accounts.models import Organization, Role
 from foundation.accounts.selectors import organization_for
 from foundation.audit import long_date
-from foundation.http import client_ip
+from foundation.http import client_ip, whole_number
 from foundation.pagecache import cached_page
 from foundation.transitions import DomainError
 
@@ -36,8 +36,7 @@ def membership(request):
 @cached_page
 def directory(request):
     """The directory: the most prominent tier whole, the others a page at a time."""
-    page = request.GET.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    page = whole_number(request.GET.get("page"), maximum=99_999) or 1
     tier = request.GET.get("tier", "")[:50]
     name = request.GET.get("q", "").strip()[:100]
     groups, more = selectors.directory_page(page, tier=tier, name=name)
@@ -54,7 +53,7 @@ def apply(request):
     organizations = list(Organization.objects.filter(roles__user=request.user,
                                                      roles__role=Role.ADMIN).distinct())
     tier = request.GET.get("tier", "")
-    query = f"?tier={tier}" if tier.isdigit() else ""
+    query = f"?tier={tier}" if whole_number(tier) else ""
     if not organizations:
         messages.info(request, "First create your organization; then apply for it.")
         return redirect(f"{reverse('organization_create')}?next={request.path}{query}")
@@ -72,7 +71,7 @@ def apply_for(request, slug):
     tier = request.GET.get("tier", "")
     form = ApplicationForm(request.POST or None, organization=org, initial={
         "billing_email": request.user.email, "billing_country": org.country,
-        "tier": tier if tier.isdigit() else None})
+        "tier": whole_number(tier)})
     fee = None
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -10,6 +10,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.utils import timezone
 
 from foundation import audit, emails, retries
+from foundation.http import whole_number
 from foundation.transitions import DomainError
 
 from . import services, stripe_api
@@ -52,10 +53,10 @@ def _invoice_for(obj: dict[str, Any]) -> Invoice | None:
     invoice = Invoice.objects.filter(stripe_invoice_id=obj["id"]).first()
     if invoice:
         return invoice
-    portal_id = str((obj.get("metadata") or {}).get("portal_invoice_id", ""))
-    if not portal_id.isdigit():
+    portal_id = whole_number((obj.get("metadata") or {}).get("portal_invoice_id"))
+    if portal_id is None:
         return None
-    invoice = Invoice.objects.filter(pk=int(portal_id), stripe_invoice_id__isnull=True).first()
+    invoice = Invoice.objects.filter(pk=portal_id, stripe_invoice_id__isnull=True).first()
     if invoice:
         invoice = services.invoice_stripe_linked(invoice_id=invoice.pk, stripe_invoice_id=obj["id"])
     return invoice
