@@ -29,6 +29,7 @@ from foundation.uploads import delete_after_commit
 from .landscape_file import Item, LandscapeError, read
 from .landscape_logos import LogoProblem, fit_logo
 from .models import Project, ProjectRepository, normalize_repository_url
+from .services.application import RESERVED_SLUGS
 
 STATUSES = {"hosted": Project.Status.HOSTED, "archived": Project.Status.ARCHIVED,
             "ecosystem": Project.Status.ECOSYSTEM}
@@ -65,7 +66,9 @@ class _Planned:
 
 
 def _slug_for(name: str) -> str:
-    return slugify(name)[:80].strip("-") or "project"
+    """The item's slug, the same at every import so the item is found again by it."""
+    slug = slugify(name)[:80].strip("-") or "project"
+    return f"{slug}-2" if slug in RESERVED_SLUGS else slug
 
 
 def _plan(items: list[Item], raws: dict[int, dict[str, Any]], logos: Path | None,
@@ -236,7 +239,7 @@ def _upsert(project: Project | None, plan: _Planned, report: Report) -> None:
 
 
 def _free_slug(slug: str) -> str:
-    if not Project.objects.filter(slug=slug).exists():
+    if slug not in RESERVED_SLUGS and not Project.objects.filter(slug=slug).exists():
         return slug
     n = 2
     while Project.objects.filter(slug=f"{slug[:75]}-{n}").exists():

@@ -6,6 +6,7 @@ Every problem is raised at once as a ValidationError keyed by field, and nothing
 Locks: the project, then its repositories (foundation/transitions.py's order, extended in
 projects/services/__init__.py)."""
 
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -22,6 +23,7 @@ from django.utils.text import slugify
 from foundation import audit, emails
 from foundation.accounts.models import Organization, User
 from foundation.audit import long_date
+from foundation.http import whole_number
 from foundation.transitions import DomainError, transition
 from foundation.uploads import delete_after_commit
 from projects.models import (
@@ -59,6 +61,9 @@ REQUIRED = {
 MAX_REPOSITORIES = 20
 MAX_INVITATIONS = 20
 INVITATION_SALT = "projects.maintainer-invitation"
+# The fixed addresses under /projects/ (projects/urls.py): a project's page at one of them
+# could never be reached.
+RESERVED_SLUGS = frozenset({"apply", "tac", "invitations", "landscape.yml"})
 
 
 @dataclass(frozen=True)
@@ -215,9 +220,11 @@ def _check_invitations(addresses: Sequence[str], errors: Errors) -> list[str]:
 
 
 def _free_slug(name: str) -> str:
+    """A slug nobody has, never one of the fixed addresses under /projects/ (a project
+    called "Apply" would be hidden behind the application page)."""
     base = (slugify(name)[:70].strip("-") or "project").lower()
     slug, n = base, 1
-    while Project.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Project.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug
@@ -396,6 +403,10 @@ def invitation_from_token(token: str) -> MaintainerInvitation:
         raise DomainError("This invitation has expired. Ask for a new one.") from exc
     except signing.BadSignature as exc:
         raise DomainError("This invitation link is not valid.") from exc
+    except (ValueError, zlib.error) as exc:  # signed, but not base64, zlib or JSON inside
+        raise DomainError("This invitation link is not valid.") from exc
+    if type(pk) is not int or whole_number(pk) is None:  # only invitation_token's own pk
+        raise DomainError("This invitation link is not valid.")
     invitation = (MaintainerInvitation.objects.select_related("project").filter(pk=pk)
                   .first())
     if invitation is None:
