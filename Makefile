@@ -38,7 +38,7 @@ lint: $(STAMP)
 		foundation/transitions.py foundation/retries.py foundation/pagecache.py \
 		foundation/accounts/services.py \
 		foundation/billing/services.py foundation/billing/events.py foundation/billing/stripe_sync.py \
-		foundation/checklists/services.py members/services/
+		foundation/checklists/services.py members/services/ credits/services/ projects/services/
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 
 ## Measure the pages against an empty Django view at 5,000 organizations (bench/README.md).

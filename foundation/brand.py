@@ -43,8 +43,8 @@ def contrast(a: str, b: str) -> float:
 
 def mix(color: str, other: str, amount: float) -> str:
     """`color` moved `amount` (0 to 1) of the way towards `other`."""
-    return _hex(tuple(c + (o - c) * amount
-                      for c, o in zip(_rgb(color), _rgb(other), strict=True)))
+    (r, g, b), (r2, g2, b2) = _rgb(color), _rgb(other)
+    return _hex((r + (r2 - r) * amount, g + (g2 - g) * amount, b + (b2 - b) * amount))
 
 
 def toward(color: str, other: str, grounds: tuple[str, ...], ratio: float,

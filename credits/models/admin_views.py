@@ -9,14 +9,14 @@ from foundation.checklists.models import ChecklistItem, ChecklistItemQuerySet
 from .pledges import SponsorYear
 
 
-class SponsorBenefitItemManager(models.Manager):
+class SponsorBenefitItemManager(models.Manager.from_queryset(ChecklistItemQuerySet)):  # type: ignore[misc]
     def get_queryset(self) -> ChecklistItemQuerySet:
-        return ChecklistItemQuerySet(self.model, using=self._db).filter(
+        return super().get_queryset().filter(
             holder_type=ContentType.objects.get_for_model(SponsorYear))
 
 
 class SponsorBenefitItem(ChecklistItem):
-    objects = SponsorBenefitItemManager()
+    objects = SponsorBenefitItemManager()  # type: ignore[misc,assignment]
 
     class Meta:
         proxy = True
