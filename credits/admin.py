@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, Count, Sum
 from django.db.models.functions import Cast, Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +23,7 @@ from foundation.checklists.admin import ChecklistItemAdmin, OverdueFilter
 from foundation.checklists.models import ChecklistItem
 from foundation.http import whole_number
 from foundation.transitions import DomainError
-from foundation.uploads import UploadRejected, charge_logo_upload, clean_logo, delete_after_commit
+from foundation.uploads import CheckedLogoMixin, delete_after_commit
 
 from .models import (
     CURRENCY,
@@ -41,7 +41,7 @@ from .services import pledges as pledge_services
 SERVICE_FORM = "admin/credits/service_form.html"
 
 
-class ProviderForm(forms.ModelForm):
+class ProviderForm(CheckedLogoMixin, forms.ModelForm):
     """A provider's logo goes through the kernel's logo checks, like an organization's: it is
     decoded or parsed, re-written, and counted against the uploader's budget."""
 
@@ -59,19 +59,6 @@ class ProviderForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
 
-    def clean_logo(self):
-        """A checked copy of a new logo; False when "Clear" removes the current one; else None
-        (the model form then leaves the logo as it is)."""
-        upload = self.cleaned_data.get("logo")
-        if upload is False:
-            return False if self.initial.get("logo") else None
-        if not upload or upload == self.initial.get("logo"):
-            return None
-        try:
-            charge_logo_upload(self.user)
-            return clean_logo(upload)
-        except UploadRejected as exc:
-            raise ValidationError(str(exc), code="invalid_logo") from exc
 
 
 @admin.register(Provider)

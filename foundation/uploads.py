@@ -25,19 +25,21 @@ import struct
 import time
 import xml.etree.ElementTree as ET
 import zlib
-from typing import IO
+from typing import IO, Any
 
 import defusedxml.ElementTree as DET
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.db import transaction
 from PIL import Image, UnidentifiedImageError
 
 __all__ = [
+    "CheckedLogoMixin",
     "UploadRejected",
     "charge_logo_upload",
     "clean_logo",
@@ -512,3 +514,26 @@ def _serialize(root: ET.Element) -> bytes:
     root.attrib = {"xmlns": SVG_NS, **declarations, **root.attrib}
     body = ET.tostring(root, encoding="unicode")  # Recursive, but SVG_MAX_DEPTH keeps it shallow.
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode("utf-8")
+
+
+class CheckedLogoMixin:
+    """For a form with a `logo` file field and the uploading `user`: a new logo goes through
+    the checks above and the uploader's budget, whatever form it comes in."""
+
+    cleaned_data: dict
+    initial: dict
+    user: Any
+
+    def clean_logo(self):
+        """A checked copy of a new logo; False when "Clear" removes the current one; else None
+        (a model form then leaves the logo as it is)."""
+        upload = self.cleaned_data.get("logo")
+        if upload is False:
+            return False if self.initial.get("logo") else None
+        if not upload or upload == self.initial.get("logo"):
+            return None
+        try:
+            charge_logo_upload(self.user)
+            return clean_logo(upload)
+        except UploadRejected as exc:
+            raise ValidationError(str(exc), code="invalid_logo") from exc

@@ -6,10 +6,9 @@ fields by name."""
 import re
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from foundation.accounts.models import Organization, User
-from foundation.uploads import UploadRejected, charge_logo_upload, clean_logo
+from foundation.uploads import CheckedLogoMixin
 
 from .models import Ballot, Project, Tag
 from .services.application import ApplicationInput
@@ -30,7 +29,7 @@ def _text(label: str, *, rows: int = 0, help_text: str = "") -> forms.CharField:
                            strip=False)
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(CheckedLogoMixin, forms.Form):
     """Every field of the application; nothing is required here, since a draft may be
     partial and the submission's checks are the service's."""
 
@@ -99,19 +98,6 @@ class ApplicationForm(forms.Form):
         if project is not None and project.logo:
             self.initial.setdefault("logo", project.logo)
 
-    def clean_logo(self):
-        """A checked copy of a new logo; False when "Clear" removes the current one; else
-        None."""
-        upload = self.cleaned_data.get("logo")
-        if upload is False:
-            return False if self.initial.get("logo") else None
-        if not upload or upload == self.initial.get("logo"):
-            return None
-        try:
-            charge_logo_upload(self.user)
-            return clean_logo(upload)
-        except UploadRejected as exc:
-            raise ValidationError(str(exc), code="invalid_logo") from exc
 
     def to_input(self) -> ApplicationInput:
         data = self.cleaned_data

@@ -29,6 +29,7 @@ from foundation.accounts.models import Organization, OrganizationRole, Role, Use
 from foundation.billing import services as billing
 from foundation.billing.signals import invoice_paid
 from foundation.transitions import DomainError, transition
+from foundation.validation import Errors
 
 CONTRIBUTIONS = "contributions"  # the prefix of a contribution's error keys, as a formset's
 
@@ -64,20 +65,6 @@ class Contact:
 MAX_SLA_HOURS = 24 * 365
 
 
-class Errors:
-    """Messages gathered per field, raised together as one ValidationError. A contribution's
-    keys are "contributions-<index>-<field>", the names of a formset's fields, so a page can
-    put each message next to its field."""
-
-    def __init__(self) -> None:
-        self.found: dict[str, list[str]] = {}
-
-    def add(self, key: str, message: str) -> None:
-        self.found.setdefault(key, []).append(message)
-
-    def raise_any(self) -> None:
-        if self.found:
-            raise ValidationError(self.found)
 
 
 def _amount(value: Any, key: str, errors: Errors) -> Decimal | None:

@@ -1,12 +1,12 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from foundation.uploads import UploadRejected, charge_logo_upload, clean_logo
+from foundation.uploads import CheckedLogoMixin
 
 from .models import MAX_EMPLOYEES, Organization, Role, User, at_most_max_employees
 
 
-class OrganizationForm(forms.ModelForm):
+class OrganizationForm(CheckedLogoMixin, forms.ModelForm):
     class Meta:
         model = Organization
         fields = ["legal_name", "display_name", "slug", "website", "country", "type", "employees",
@@ -39,18 +39,6 @@ class OrganizationForm(forms.ModelForm):
             raise ValidationError("This address is taken; choose another.", code="slug_taken")
         return slug
 
-    def clean_logo(self):
-        """A checked copy of a new logo; False when "Clear" removes the current one; else None."""
-        upload = self.cleaned_data.get("logo")
-        if upload is False:
-            return False if self.initial.get("logo") else None
-        if not upload or upload == self.initial.get("logo"):
-            return None
-        try:
-            charge_logo_upload(self.user)
-            return clean_logo(upload)
-        except UploadRejected as exc:
-            raise ValidationError(str(exc), code="invalid_logo") from exc
 
 
 class InvitationForm(forms.Form):

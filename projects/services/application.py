@@ -26,6 +26,7 @@ from foundation.audit import long_date
 from foundation.http import whole_number
 from foundation.transitions import DomainError, transition
 from foundation.uploads import delete_after_commit
+from foundation.validation import Errors
 from projects.models import (
     INVITATION_LIFETIME,
     MaintainerInvitation,
@@ -37,7 +38,7 @@ from projects.models import (
 )
 from projects.spdx import canonical_license
 
-from .common import Errors, ensure_maintainer, lock_project, mail, maintainer_emails
+from .common import ensure_maintainer, lock_project, mail, maintainer_emails
 
 URL_FIELDS = ("homepage_url", "documentation_url", "ci_url", "governance_url",
               "contributing_url", "code_of_conduct_url", "security_policy_url",

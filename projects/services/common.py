@@ -5,28 +5,12 @@ from calendar import monthrange
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from foundation import emails
 from foundation.accounts.models import User
 from foundation.transitions import DomainError
 from projects.models import Project, ProjectMaintainer
-
-
-class Errors:
-    """Messages gathered per field and raised together as one ValidationError, so a page
-    shows each beside its field and nothing is written."""
-
-    def __init__(self) -> None:
-        self.found: dict[str, list[str]] = {}
-
-    def add(self, key: str, message: str) -> None:
-        self.found.setdefault(key, []).append(message)
-
-    def raise_any(self) -> None:
-        if self.found:
-            raise ValidationError(self.found)
 
 
 def clean_text(value: str, *, limit: int, what: str) -> str:
