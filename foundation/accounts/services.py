@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from foundation import audit, emails
+from foundation.signed_links import signed_id
 from foundation.transitions import DomainError, ensure_transition
 from foundation.uploads import delete_after_commit
 
@@ -242,12 +243,7 @@ def invitation_create(
 
 def invitation_from_token(token: str) -> Invitation:
     """The invitation a link names. Raises DomainError for a forged, expired or used link."""
-    try:
-        pk = signing.loads(token, salt=INVITATION_SALT, max_age=INVITATION_LIFETIME)
-    except signing.SignatureExpired as exc:
-        raise DomainError("This invitation has expired. Ask for a new one.") from exc
-    except signing.BadSignature as exc:
-        raise DomainError("This invitation link is not valid.") from exc
+    pk = signed_id(token, salt=INVITATION_SALT, max_age=INVITATION_LIFETIME)
     invitation = Invitation.objects.select_related("organization").filter(pk=pk).first()
     if invitation is None:
         raise DomainError("This invitation link is not valid.")

@@ -6,7 +6,6 @@ Every problem is raised at once as a ValidationError keyed by field, and nothing
 Locks: the project, then its repositories (foundation/transitions.py's order, extended in
 projects/services/__init__.py)."""
 
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -23,7 +22,7 @@ from django.utils.text import slugify
 from foundation import audit, emails
 from foundation.accounts.models import Organization, User
 from foundation.audit import long_date
-from foundation.http import whole_number
+from foundation.signed_links import signed_id
 from foundation.transitions import DomainError, transition
 from foundation.uploads import delete_after_commit
 from foundation.validation import Errors
@@ -398,16 +397,7 @@ def maintainer_invite(*, project: Project, email: str, actor: User) -> Maintaine
 
 def invitation_from_token(token: str) -> MaintainerInvitation:
     """The invitation a link names; DomainError for a forged, expired or unknown link."""
-    try:
-        pk = signing.loads(token, salt=INVITATION_SALT, max_age=INVITATION_LIFETIME)
-    except signing.SignatureExpired as exc:
-        raise DomainError("This invitation has expired. Ask for a new one.") from exc
-    except signing.BadSignature as exc:
-        raise DomainError("This invitation link is not valid.") from exc
-    except (ValueError, zlib.error) as exc:  # signed, but not base64, zlib or JSON inside
-        raise DomainError("This invitation link is not valid.") from exc
-    if type(pk) is not int or whole_number(pk) is None:  # only invitation_token's own pk
-        raise DomainError("This invitation link is not valid.")
+    pk = signed_id(token, salt=INVITATION_SALT, max_age=INVITATION_LIFETIME)
     invitation = (MaintainerInvitation.objects.select_related("project").filter(pk=pk)
                   .first())
     if invitation is None:
