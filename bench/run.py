@@ -39,7 +39,7 @@ WORKERS = 2
 SETTLE_SECONDS = 5
 # What every browser sends, on every request of the benchmark, the ceiling's too.
 ACCEPT_ENCODING = "gzip, deflate, br"
-SPONSOR_EVERY = 20  # organizations per generated sponsor
+SPONSOR_EVERY = 10  # organizations per generated sponsor: 500 sponsors at 5,000
 PROJECTS_PER_ORG = 4  # generated projects per organization: 20,000 at 5,000
 
 
