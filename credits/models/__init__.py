@@ -7,3 +7,6 @@ from .programme import MAX_AMOUNT, Benefit, Level, Provider
 
 __all__ = ["CURRENCY", "MAX_AMOUNT", "Benefit", "Contribution", "Level", "Pledge", "Provider",
            "SponsorBenefitItem", "SponsorYear"]
+
+# The ledger's tables (credits/ledger/), registered with the app here.
+from credits.ledger.models import Account, Entry, LedgerTransaction, Lot  # noqa: E402, F401
