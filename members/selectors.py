@@ -157,5 +157,5 @@ def members_per_tier() -> dict:
 
     tiers = Tier.objects.annotate(
         members=Count("memberships", filter=Q(memberships__status=Membership.Status.ACTIVE))
-    ).values("name", "members")
+    ).order_by("order").values("name", "members")
     return {"members_per_tier": list(tiers)}
