@@ -1,6 +1,7 @@
 """Links e-mailed to a person that carry a row's id, signed so nobody can forge one."""
 
 import zlib
+from datetime import timedelta
 
 from django.core import signing
 
@@ -10,7 +11,7 @@ from .transitions import DomainError
 NOT_VALID = "This invitation link is not valid."
 
 
-def signed_id(token: str, *, salt: str, max_age: int) -> int:
+def signed_id(token: str, *, salt: str, max_age: int | timedelta) -> int:
     """The id a link carries; DomainError, in words for the person following it, for a link
     that is expired, forged, or signed but holding anything other than an id."""
     try:
