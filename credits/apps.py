@@ -10,12 +10,13 @@ class CreditsConfig(AppConfig):
         which tables they show, and give the home page the year's figures."""
         from foundation import pagecache, programmes
 
-        from . import demo, demo_scale, models, public, queues, receivers
+        from . import demo, demo_scale, ledger_receivers, models, public, queues, receivers
         from .services import pledges  # noqa: F401  (connects the invoice-paid hook)
 
         pagecache.invalidate_on(models.Level, models.Benefit, models.Provider, models.Pledge,
                                 models.Contribution, models.SponsorYear)
         programmes.home_figures.append(public.home_figures)
+        ledger_receivers.connect()  # received contributions post their lots
         receivers.register()  # the sponsor's panel, /dashboard/ line and next steps
         queues.register_queues()  # pledges to confirm, on the admin index
         programmes.demo_seeders.append(demo.seed)

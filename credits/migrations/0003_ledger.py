@@ -45,7 +45,7 @@ def _run(statements):
     def run(apps, schema_editor):
         vendor = schema_editor.connection.vendor
         for sql in statements.get(vendor, []):
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)
     return run
 
 
