@@ -13,5 +13,8 @@ def post_receipt(sender: Any, contribution: Contribution, **kwargs: Any) -> None
 
 
 def connect() -> None:
+    """Called once the app is ready: the receipt hook, and the ledger's read-only admin."""
+    from credits.ledger import admin  # noqa: F401  (registers the ModelAdmins)
+
     contribution_received.connect(post_receipt, sender=Contribution,
                                   dispatch_uid="credits_ledger_receipt")
