@@ -164,16 +164,16 @@ def allocate(project: Project, provider: Provider, amount: Decimal, *,
     amount, cover = _amount(amount, "amount"), _amount(cover_with_cash, "cash cover")
     if not amount + cover:
         raise LedgerError("An allocation needs an amount.")
-    pool, cash = account(Account.Kind.POOL, provider), account(Account.Kind.CASH)
-    target = allocation_account(project, provider)
-    _lock(*([pool, cash] if cover else [pool]))
+    pool, target = account(Account.Kind.POOL, provider), allocation_account(project, provider)
+    cash = account(Account.Kind.CASH) if cover else None
+    _lock(*([pool, cash] if cash else [pool]))
     if posted := _posted(key):
         return posted
     draft = _Draft()
     if short := _draw(_lots_in(pool, Q(valid_to__gte=on)), amount, pool, target, draft):
         raise LedgerError(f"{provider} has only {usd(amount - short)} of credits available: "
                           f"{usd(amount)} cannot be allocated; cover the rest with cash.")
-    if _draw(_lots_in(cash), cover, cash, target, draft):
+    if cash and _draw(_lots_in(cash), cover, cash, target, draft):
         raise LedgerError(f"The earmarked cash pool cannot cover {usd(cover)}.")
     kind = LedgerTransaction.Kind.CASH_COVER if cover else LedgerTransaction.Kind.ALLOCATION
     memo = f"{usd(amount)} of {provider} credits" + (
