@@ -18,6 +18,20 @@ Where things live:
 - words.py: contributions and checklist items in the sponsor's words; `usd` and `a_or_an`
   below, also as template filters (`{% load credits_money %}`).
 - E-mails: templates/credits/emails/.
+- ledger/: the credit pool's double-entry ledger, the only code that moves value. models.py:
+  Account (sponsors, a pool per provider, the earmarked cash pool, an allocation per project
+  and provider, consumed and expired per provider), Lot (one received contribution: its
+  provider, amount and valid_to; cash has neither), LedgerTransaction (one business event,
+  unique key) and Entry (signed amount into an account from a lot). Rows are immutable in
+  code, in the admin (read-only, ledger/admin.py) and in the database (triggers; PostgreSQL
+  also refuses at commit a transaction not summing to zero). posting.py: every write,
+  idempotent by key, locking pools, then the cash pool, then allocations:
+  `receive_contribution` (connected to `contribution_received` by ledger_receivers.py),
+  `allocate` (soonest-expiring lots first, explicit `cover_with_cash`, never overdrawn,
+  `LedgerError` otherwise), `record_usage` (returns the excess the allocation could not
+  cover), `expire_lapsed` (once per lot). balances.py: `available`, `soonest_expiry`,
+  `cash_available`, `allocation_balance`, `pool_figures` (three queries), derived from the
+  entries; nothing stores a balance.
 """
 
 from decimal import Decimal
