@@ -1,5 +1,6 @@
 """The projects programme's part of the public API: the landscape as JSON, the same items
-as /projects/landscape.yml in the same grouping."""
+as /projects/landscape.yml in the same grouping, a page at a time (the whole list is the
+file's)."""
 
 from datetime import date
 from typing import Any
@@ -51,8 +52,13 @@ class LandscapeCategory(Schema):
 
 
 class Landscape(Schema):
-    categories: list[LandscapeCategory] = Field(description="The landscape's categories, in "
-                                                            "the order landscape.yml gives them.")
+    count: int = Field(description="How many items the whole landscape has, on every page.")
+    next: str | None = Field(description="The next page's URL, or null on the last page.")
+    categories: list[LandscapeCategory] = Field(description="This page's items by category, "
+                                                            "in the order landscape.yml gives "
+                                                            "them; a category or subcategory "
+                                                            "that runs across pages is on "
+                                                            "each.")
 
 
 PAGE_SIZE = 500
@@ -60,19 +66,24 @@ PAGE_SIZE = 500
 
 @router.get(
     "/projects.json", response=Landscape, url_name="projects", summary="Project landscape",
-    description="The landscape as /projects/landscape.yml gives it in the landscape2 format: "
-                "ecosystem projects (archived ones marked) by category, the foundation-hosted "
-                "projects, and the members by tier. Without `page` the list is whole; with "
-                f"`page` it holds at most {PAGE_SIZE} items in the same order and shape (an "
-                "empty `categories` past the end).",
+    description="The landscape as /projects/landscape.yml gives it in the landscape2 format, "
+                f"{PAGE_SIZE} items a page: ecosystem projects (archived ones marked) by "
+                "category, the foundation-hosted projects, and the members by tier. Without "
+                "`page` it is the first page; `count` is the number of items in all and `next` "
+                "the next page's URL (an empty `categories` past the end). The whole list in "
+                "one download is /projects/landscape.yml.",
 )
 @decorate_view(cached_page)
-def projects(request, page: int | None = Query(None, ge=1, le=100_000, description=(
-        f"Page number, from 1, of {PAGE_SIZE} items each; leave out for the whole list."))):
+def projects(request, page: int = Query(1, ge=1, le=100_000, description=(
+        f"Page number, from 1, of {PAGE_SIZE} items each."))):
     def logo(file) -> str | None:
         return request.build_absolute_uri(file.url) if file else None
 
-    if page is None:
-        return {"categories": landscape.categories(logo=logo)}
-    return {"categories": landscape.categories((page - 1) * PAGE_SIZE, page * PAGE_SIZE,
-                                               logo=logo)}
+    total, sizes = landscape.count()
+    start = (page - 1) * PAGE_SIZE
+    return {
+        "count": total,
+        "next": (request.build_absolute_uri(f"{request.path}?page={page + 1}")
+                 if start + PAGE_SIZE < total else None),
+        "categories": landscape.categories(start, start + PAGE_SIZE, logo=logo, sizes=sizes),
+    }

@@ -19,6 +19,7 @@ class ProjectsConfig(AppConfig):
         # A project's tags change without a save of the project.
         m2m_changed.connect(pagecache.invalidate, sender=models.Project.tags.through,
                             dispatch_uid="pagecache-project-tags")
+        self._rebuild_landscape_file_on_change()
         # The home page's figure: the public projects per status.
         programmes.home_figures.append(selectors.projects_per_status)
         programmes.demo_seeders.append(demo.seed)
@@ -26,3 +27,23 @@ class ProjectsConfig(AppConfig):
         from . import queues
 
         queues.register_queues()  # projects to review and decide, votes, on the admin index
+
+    @staticmethod
+    def _rebuild_landscape_file_on_change() -> None:
+        """/projects/landscape.yml is built ahead (landscape_build): a change to what it shows
+        queues a new build. Connected after the page cache's receivers, so the build, queued
+        after commit, finds the new version already set."""
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from foundation.accounts.models import Organization
+        from members.models import Membership, Tier
+
+        from . import landscape_build, models
+
+        for model in (models.Project, models.ProjectRepository, models.Tag, Membership, Tier,
+                      Organization):
+            for signal in (post_save, post_delete):
+                signal.connect(landscape_build.schedule, sender=model,
+                               dispatch_uid=f"landscape-build-{signal is post_save}-{model}")
+        m2m_changed.connect(landscape_build.schedule, sender=models.Project.tags.through,
+                            dispatch_uid="landscape-build-project-tags")

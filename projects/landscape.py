@@ -8,7 +8,8 @@ and subcategory, the foundation-hosted ones under "PyTorch Projects" marked
 `project: foundation` with their place among the categories as `second_path` and the day they
 joined as `extra.accepted`, then the members by tier. Rows are read with `.iterator()` in the
 order they are written, a category or subcategory heading written when it changes, so the
-memory used does not grow with the number of projects: three queries whatever the size.
+memory used does not grow with the number of projects: three queries whatever the size. The
+file is built ahead and stored (projects.landscape_build); the API gives it a page at a time.
 """
 
 from __future__ import annotations
@@ -116,32 +117,45 @@ def _file_name(file) -> str | None:
     return os.path.basename(file.name) if file else None
 
 
+def _parts():
+    """The file's three parts in order: rows, their (category, subcategory), their item."""
+    return [(_projects(hosted=False), lambda p: (p.place_category, p.place_subcategory),
+             project_item),
+            (_projects(hosted=True), lambda p: (HOSTED_CATEGORY, HOSTED_SUBCATEGORY),
+             project_item),
+            (_members(), lambda m: (MEMBERS_CATEGORY, m.tier.name), member_item)]
+
+
 def sections(start: int | None = None, stop: int | None = None,
              logo: Callable[[Any], str | None] = _file_name,
+             sizes: list[int] | None = None,
              ) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(category, subcategory, item) for every item in the file's order, read in chunks;
-    `start` and `stop` slice the items in that order in the database (two counts more).
-    `logo` writes a logo: its file name in the file, its URL in the API."""
-    parts = [(_projects(hosted=False), lambda p: (p.place_category, p.place_subcategory),
-              project_item),
-             (_projects(hosted=True), lambda p: (HOSTED_CATEGORY, HOSTED_SUBCATEGORY),
-              project_item),
-             (_members(), lambda m: (MEMBERS_CATEGORY, m.tier.name), member_item)]
+    `start` and `stop` slice the items in that order in the database, placed by the parts'
+    `sizes` (counted here when not given). `logo` writes a logo: its file name in the file,
+    its URL in the API."""
+    parts = _parts()
+    if (start is not None or stop is not None) and sizes is None:
+        sizes = [rows.count() for rows, _place, _write in parts]
     offset = 0
     for index, (rows, place, write) in enumerate(parts):
-        if start is not None or stop is not None:
-            size = rows.count() if index < len(parts) - 1 else None
-            lo = max(0, (start or 0) - offset)
-            hi = None if stop is None else max(0, stop - offset)
-            if size is not None:
-                offset += size
-                lo, hi = min(lo, size), size if hi is None else min(hi, size)
-            if hi is not None and lo >= hi:
+        if sizes is not None:
+            size = sizes[index]
+            lo = min(max(0, (start or 0) - offset), size)
+            hi = size if stop is None else min(max(0, stop - offset), size)
+            offset += size
+            if lo >= hi:
                 continue
             rows = rows[lo:hi]
         for row in rows.iterator(chunk_size=CHUNK):
             category, subcategory = place(row)
             yield category, subcategory, write(row, logo)
+
+
+def count() -> tuple[int, list[int]]:
+    """The number of items in the file, and of each part's (for `sections`)."""
+    sizes = [rows.count() for rows, _place, _write in _parts()]
+    return sum(sizes), sizes
 
 
 def _dump(value: Any, indent: int) -> str:
@@ -176,11 +190,12 @@ def yaml_chunks() -> Iterator[str]:
 
 
 def categories(start: int | None = None, stop: int | None = None,
-               logo: Callable[[Any], str | None] = _file_name) -> list[dict[str, Any]]:
+               logo: Callable[[Any], str | None] = _file_name,
+               sizes: list[int] | None = None) -> list[dict[str, Any]]:
     """The same items as plain data grouped as the file groups them, for the JSON API;
-    `start` and `stop` slice the items in file order."""
+    `start` and `stop` slice the items in file order (see `sections`)."""
     grouped: list[dict[str, Any]] = []
-    for category, subcategory, item in sections(start, stop, logo):
+    for category, subcategory, item in sections(start, stop, logo, sizes):
         if not grouped or grouped[-1]["name"] != category:
             grouped.append({"name": category, "subcategories": []})
         subs = grouped[-1]["subcategories"]

@@ -1,8 +1,9 @@
 """The landscape out: /projects/landscape.yml in the landscape2 format, streamed in memory
 that does not grow with the number of projects; the foundation's real file survives an import,
 an export, an import into an empty database and a second export; /api/projects.json gives the
-same items in the same queries at any size, fresh after a change; seed_demo loads the real
-landscape and --projects N adds generated projects."""
+same items a page at a time (the first without `page`, with the count and the next page's URL)
+in the same queries at any size, fresh after a change; seed_demo loads the real landscape and
+--projects N adds generated projects. The file built ahead: test_landscape_build."""
 
 import io
 import json
@@ -126,7 +127,12 @@ def _api(client, url="/api/projects.json"):
     return response.json(), len(queries)
 
 
-def test_the_api_gives_the_same_items_in_the_same_queries_at_two_scales(client):
+def _names(data: dict) -> list[str]:
+    return [i["name"] for c in data["categories"] for s in c["subcategories"]
+            for i in s["items"]]
+
+
+def test_the_api_gives_the_files_items_a_page_at_a_time_in_the_same_queries(client):
     import_landscape((DATA / "landscape.yml").read_bytes(), DATA / "hosted_logos")
     seed_catalogue()
     seed_organizations(4, io.StringIO())
@@ -139,27 +145,32 @@ def test_the_api_gives_the_same_items_in_the_same_queries_at_two_scales(client):
     assert pytorch["repo_url"] == "https://github.com/pytorch/pytorch"
     assert pytorch["logo"].startswith("http://testserver/media/projects/logos/")
     assert pytorch["extra"]["accepted"] == "2022-09-07"
-    file_items = {i["name"] for c in yaml.safe_load(_export(client))["landscape"]
-                  for s in c["subcategories"] for i in s["items"]}
-    assert {i["name"] for c in data["categories"] for s in c["subcategories"]
-            for i in s["items"]} == file_items
+    file_items = [i["name"] for c in yaml.safe_load(_export(client))["landscape"]
+                  for s in c["subcategories"] for i in s["items"]]
+    assert _names(data) == file_items and data["count"] == len(file_items) < 500
+    assert data["next"] is None
 
     seed_organizations(40, io.StringIO())
-    demo_scale.seed_scale(900, io.StringIO())
-    data, large = _api(client, "/api/projects.json?cache=miss")
-    assert large == small
-    total = sum(len(s["items"]) for c in data["categories"] for s in c["subcategories"])
-    assert total > 500
-    pages = []
-    for page in (1, 2):
-        paged, paged_queries = _api(client, f"/api/projects.json?page={page}")
-        assert paged_queries <= small + 2  # the two counts that place the slice
-        pages.append([i["name"] for c in paged["categories"] for s in c["subcategories"]
-                      for i in s["items"]])
-    assert len(pages[0]) == 500 and len(pages[1]) == min(500, total - 500)
-    assert pages[0] + pages[1] == [i["name"] for c in data["categories"]
-                                   for s in c["subcategories"] for i in s["items"]][:1000]
-    assert _api(client, "/api/projects.json?page=99")[0] == {"categories": []}
+    demo_scale.seed_scale(1500, io.StringIO())
+    file_items = [i["name"] for c in yaml.safe_load(_export(client))["landscape"]
+                  for s in c["subcategories"] for i in s["items"]]
+    assert len(file_items) > 1000  # three pages
+    # Without `page`, the first page; each page's `next` leads to the following one.
+    data, queries = _api(client, "/api/projects.json?cache=miss")
+    pages, counted = [data], [queries]
+    while pages[-1]["next"]:
+        paged, queries = _api(client, pages[-1]["next"])
+        pages.append(paged)
+        counted.append(queries)
+    # Three counts, then a query for each of the file's three parts the page reaches.
+    assert small == 6 and max(counted) <= 6
+    assert [len(_names(page)) for page in pages[:-1]] == [500] * (len(pages) - 1)
+    assert [name for page in pages for name in _names(page)] == file_items
+    assert {page["count"] for page in pages} == {len(file_items)}
+    assert pages[1]["categories"][0]["name"] == pages[0]["categories"][-1]["name"]
+    past = _api(client, "/api/projects.json?page=99")[0]
+    assert past == {"count": len(file_items), "next": None, "categories": []}
+    assert client.get("/api/projects.json?page=0").status_code == 422
 
 
 def test_the_api_is_cached_and_fresh_after_a_change(client, django_capture_on_commit_callbacks):
