@@ -64,13 +64,27 @@ def _key(kind: str, provider: Provider | None = None, project_id: int | None = N
     return ":".join([kind, *(str(p) for p in (project_id, provider and provider.pk) if p)])
 
 
+Spec = tuple[str, Provider | None, int | None]  # an account's kind, provider, project id
+
+
+def accounts(*specs: Spec) -> list[Account]:
+    """The accounts of those kinds (and providers, and projects), in that order, created on
+    first use: one query when they exist, three when some must be created."""
+    keys = [_key(*spec) for spec in specs]
+    found = {a.key: a for a in Account.objects.filter(key__in=keys)}
+    if missing := [(key, spec) for key, spec in zip(keys, specs, strict=True)
+                   if key not in found]:
+        Account.objects.bulk_create(
+            [Account(key=key, kind=kind, provider=provider, project_id=project_id)
+             for key, (kind, provider, project_id) in missing], ignore_conflicts=True)
+        found.update((a.key, a) for a in Account.objects.filter(key__in=[k for k, _ in missing]))
+    return [found[key] for key in keys]
+
+
 def account(kind: str, provider: Provider | None = None, project_id: int | None = None
             ) -> Account:
     """The account of that kind (and provider, and project), created on first use."""
-    found, _ = Account.objects.get_or_create(
-        key=_key(kind, provider, project_id),
-        defaults={"kind": kind, "provider": provider, "project_id": project_id})
-    return found
+    return accounts((kind, provider, project_id))[0]
 
 
 def allocation_account(project: Project, provider: Provider) -> Account:
@@ -133,8 +147,8 @@ def receive_contribution(contribution: Contribution) -> LedgerTransaction:
     key = f"receipt:contribution:{contribution.pk}"
     is_credit = contribution.kind == Contribution.Kind.CREDIT
     provider = contribution.provider if is_credit else None
-    target = (account(Account.Kind.POOL, provider) if is_credit
-              else account(Account.Kind.CASH))
+    target, sponsors = accounts((Account.Kind.POOL if is_credit else Account.Kind.CASH,
+                                 provider, None), (Account.Kind.SPONSORS, None, None))
     _lock(target)
     if posted := _posted(key):
         return posted
@@ -146,7 +160,7 @@ def receive_contribution(contribution: Contribution) -> LedgerTransaction:
     lot = Lot.objects.create(contribution=contribution, provider=provider, amount=amount,
                              valid_to=contribution.valid_to if is_credit else None)
     draft = _Draft()
-    draft.move(lot, amount, account(Account.Kind.SPONSORS), target)
+    draft.move(lot, amount, sponsors, target)
     return _post(key, LedgerTransaction.Kind.RECEIPT,
                  contribution.received_on or timezone.localdate(), draft,
                  memo=f"{contribution} received")
@@ -164,8 +178,10 @@ def allocate(project: Project, provider: Provider, amount: Decimal, *,
     amount, cover = _amount(amount, "amount"), _amount(cover_with_cash, "cash cover")
     if not amount + cover:
         raise LedgerError("An allocation needs an amount.")
-    pool, target = account(Account.Kind.POOL, provider), allocation_account(project, provider)
-    cash = account(Account.Kind.CASH) if cover else None
+    pool, target, *cash_pool = accounts(
+        (Account.Kind.POOL, provider, None), (Account.Kind.ALLOCATION, provider, project.pk),
+        *([(Account.Kind.CASH, None, None)] if cover else []))
+    cash = cash_pool[0] if cash_pool else None
     _lock(*([pool, cash] if cash else [pool]))
     if posted := _posted(key):
         return posted
@@ -215,11 +231,17 @@ def expire_lapsed(today: date | None = None) -> list[LedgerTransaction]:
         Value("expiry:lot:"), Cast(OuterRef("pk"), CharField())))
     lapsed = (Lot.objects.filter(provider__isnull=False, valid_to__lt=today)
               .exclude(Exists(done)).select_related("provider").order_by("valid_to", "pk"))
-    return [posted for lot in lapsed if (posted := _expire(lot, today))]
+    lots = list(lapsed)
+    providers = {lot.provider_id: lot.provider for lot in lots}
+    expired = dict(zip(providers, accounts(*((Account.Kind.EXPIRED, provider, None)
+                                              for provider in providers.values())),
+                       strict=True))
+    return [posted for lot in lots
+            if (posted := _expire(lot, expired[lot.provider_id], today))]
 
 
 @transaction.atomic
-def _expire(lot: Lot, today: date) -> LedgerTransaction | None:
+def _expire(lot: Lot, expired: Account, today: date) -> LedgerTransaction | None:
     key = f"expiry:lot:{lot.pk}"
     holders = list(Account.objects.filter(
         entries__lot=lot, kind__in=[Account.Kind.POOL, Account.Kind.ALLOCATION]).distinct())
@@ -230,7 +252,6 @@ def _expire(lot: Lot, today: date) -> LedgerTransaction | None:
     balances = (Entry.objects.filter(lot=lot, account__in=holders).values("account")
                 .annotate(balance=Sum("amount")).filter(balance__gt=0))
     by_id = {holder.pk: holder for holder in holders}
-    expired = account(Account.Kind.EXPIRED, lot.provider)
     draft = _Draft()
     for row in balances:
         draft.move(lot, row["balance"], by_id[row["account"]], expired)
