@@ -336,6 +336,13 @@ def seed(orgs: int) -> None:
     out = io.StringIO()
     call_command("seed_demo", orgs=orgs, sponsors=sponsors_for(orgs),
                  projects=projects_for(orgs), stdout=out)
+    # Its bulk writes send no signals: the change they make to the public pages, then what a
+    # Celery worker does after a change (none runs here), the landscape file built.
+    from foundation import pagecache
+    from projects.tasks import build_landscape_file
+
+    pagecache.invalidate()
+    build_landscape_file()
     log(" ".join(line for line in out.getvalue().splitlines()
                  if line.startswith(("Scale data", "Sponsors:", "Added"))))
 
