@@ -38,7 +38,7 @@ from .models import (
 from .services import benefits as benefit_services
 from .services import pledges as pledge_services
 
-SERVICE_FORM = "admin/credits/service_form.html"
+SERVICE_FORM = "admin/service_form.html"
 
 
 class ProviderForm(CheckedLogoMixin, forms.ModelForm):
@@ -290,7 +290,7 @@ class PledgeAdmin(AuditedModelAdmin):
             return redirect(reverse("admin:credits_pledge_change", args=[pledge.pk]))
         return render(request, SERVICE_FORM, {
             **self.admin_site.each_context(request), "form": form, "opts": self.model._meta,
-            "title": title.format(pledge=pledge), "about": _about(pledge), "submit": submit})
+            "title": title.format(pledge=pledge), "about": [_about(pledge)], "submit": submit})
 
     def confirm_view(self, request, pledge_id):
         return self._page(
@@ -403,7 +403,7 @@ class ContributionAdmin(AuditedModelAdmin):
                                     args=[contribution.pledge_id]))
         return render(request, SERVICE_FORM, {
             **self.admin_site.each_context(request), "form": form, "opts": self.model._meta,
-            "title": f"Record receipt: {contribution}", "about": _about(contribution),
+            "title": f"Record receipt: {contribution}", "about": [_about(contribution)],
             "submit": "Record receipt"})
 
     @admin.action(description="Export the selected contributions as CSV (for accountants)")
@@ -578,7 +578,7 @@ class SponsorBenefitItemAdmin(ChecklistItemAdmin):
                     item_id=item.pk, actor=request.user, proof=form.cleaned_data["proof"]),
                 f"“{item}” is delivered; the sponsor is told."):
             return redirect(reverse("admin:credits_sponsorbenefititem_change", args=[item.pk]))
-        about = f"{sponsor_year} · {sponsor_year.level or 'no level'}" if sponsor_year else ""
+        about = [f"{sponsor_year} · {sponsor_year.level or 'no level'}"] if sponsor_year else []
         if item.member_input:
             about += f" · the sponsor gave: {item.member_input}"
         return render(request, SERVICE_FORM, {

@@ -46,7 +46,7 @@ from .services import hosting, review, tac, votes
 from .services.common import add_months
 from .statuses import TIMELINE_WORDS, criteria, state_in_words
 
-SERVICE_FORM = "admin/projects/service_form.html"
+SERVICE_FORM = "admin/service_form.html"
 # The statuses in which a project waits on someone: the staff, its maintainers or the TAC.
 WAITING = (Project.Status.SUBMITTED, Project.Status.IN_REVIEW,
            Project.Status.CHANGES_REQUESTED, Project.Status.CANDIDATE)
