@@ -67,23 +67,25 @@ PAGE_SIZE = 500
 @router.get(
     "/projects.json", response=Landscape, url_name="projects", summary="Project landscape",
     description="The landscape as /projects/landscape.yml gives it in the landscape2 format, "
-                f"{PAGE_SIZE} items a page: ecosystem projects (archived ones marked) by "
-                "category, the foundation-hosted projects, and the members by tier. Without "
-                "`page` it is the first page; `count` is the number of items in all and `next` "
-                "the next page's URL (an empty `categories` past the end). The whole list in "
-                "one download is /projects/landscape.yml.",
+                "a page at a time: each page holds up to "
+                f"{PAGE_SIZE} items of each part, in this order: ecosystem projects (archived "
+                "ones marked) by category, the foundation-hosted projects, and the members by "
+                "tier. Without `page` it is the first page; `count` is the number of items in "
+                "all and `next` the next page's URL while any part has more (an empty "
+                "`categories` past the end). The whole list in one download is "
+                "/projects/landscape.yml.",
 )
 @decorate_view(cached_page)
 def projects(request, page: int = Query(1, ge=1, le=100_000, description=(
-        f"Page number, from 1, of {PAGE_SIZE} items each."))):
+        f"Page number, from 1, of up to {PAGE_SIZE} items of each part."))):
     def logo(file) -> str | None:
         return request.build_absolute_uri(file.url) if file else None
 
-    total, sizes = landscape.count()
+    sizes = landscape.count()
     start = (page - 1) * PAGE_SIZE
     return {
-        "count": total,
+        "count": sum(sizes),
         "next": (request.build_absolute_uri(f"{request.path}?page={page + 1}")
-                 if start + PAGE_SIZE < total else None),
-        "categories": landscape.categories(start, start + PAGE_SIZE, logo=logo, sizes=sizes),
+                 if start + PAGE_SIZE < max(sizes) else None),
+        "categories": landscape.categories(slice(start, start + PAGE_SIZE), logo=logo),
     }

@@ -126,36 +126,22 @@ def _parts():
             (_members(), lambda m: (MEMBERS_CATEGORY, m.tier.name), member_item)]
 
 
-def sections(start: int | None = None, stop: int | None = None,
+def sections(page: slice = slice(None),
              logo: Callable[[Any], str | None] = _file_name,
-             sizes: list[int] | None = None,
              ) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(category, subcategory, item) for every item in the file's order, read in chunks;
-    `start` and `stop` slice the items in that order in the database, placed by the parts'
-    `sizes` (counted here when not given). `logo` writes a logo: its file name in the file,
-    its URL in the API."""
-    parts = _parts()
-    if (start is not None or stop is not None) and sizes is None:
-        sizes = [rows.count() for rows, _place, _write in parts]
-    offset = 0
-    for index, (rows, place, write) in enumerate(parts):
-        if sizes is not None:
-            size = sizes[index]
-            lo = min(max(0, (start or 0) - offset), size)
-            hi = size if stop is None else min(max(0, stop - offset), size)
-            offset += size
-            if lo >= hi:
-                continue
-            rows = rows[lo:hi]
-        for row in rows.iterator(chunk_size=CHUNK):
+    """(category, subcategory, item) for every item in the file's order, read in chunks.
+    `page` slices each part (ecosystem projects, hosted projects, members) in the database,
+    so a page of the API reads all three parts whatever their sizes. `logo` writes a logo:
+    its file name in the file, its URL in the API."""
+    for rows, place, write in _parts():
+        for row in rows[page].iterator(chunk_size=CHUNK):
             category, subcategory = place(row)
             yield category, subcategory, write(row, logo)
 
 
-def count() -> tuple[int, list[int]]:
-    """The number of items in the file, and of each part's (for `sections`)."""
-    sizes = [rows.count() for rows, _place, _write in _parts()]
-    return sum(sizes), sizes
+def count() -> list[int]:
+    """The number of items in each part (ecosystem projects, hosted projects, members)."""
+    return [rows.count() for rows, _place, _write in _parts()]
 
 
 def _dump(value: Any, indent: int) -> str:
@@ -189,13 +175,12 @@ def yaml_chunks() -> Iterator[str]:
         yield "".join(buffer)
 
 
-def categories(start: int | None = None, stop: int | None = None,
-               logo: Callable[[Any], str | None] = _file_name,
-               sizes: list[int] | None = None) -> list[dict[str, Any]]:
+def categories(page: slice = slice(None), logo: Callable[[Any], str | None] = _file_name,
+               ) -> list[dict[str, Any]]:
     """The same items as plain data grouped as the file groups them, for the JSON API;
-    `start` and `stop` slice the items in file order (see `sections`)."""
+    `page` slices each part (see `sections`)."""
     grouped: list[dict[str, Any]] = []
-    for category, subcategory, item in sections(start, stop, logo, sizes):
+    for category, subcategory, item in sections(page, logo):
         if not grouped or grouped[-1]["name"] != category:
             grouped.append({"name": category, "subcategories": []})
         subs = grouped[-1]["subcategories"]
