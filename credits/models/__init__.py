@@ -5,6 +5,7 @@ from .admin_views import SponsorBenefitItem
 from .pledges import CURRENCY, Contribution, Pledge, SponsorYear
 from .pool import ExpiryWarning, ResourceRequest, UsageRecord
 from .programme import MAX_AMOUNT, Benefit, Level, Provider
+from .support import SupportRequest  # noqa: F401  (support within the sponsor's SLA)
 
 __all__ = ["CURRENCY", "MAX_AMOUNT", "Benefit", "Contribution", "ExpiryWarning", "Level",
            "Pledge", "Provider", "ResourceRequest", "SponsorBenefitItem", "SponsorYear",
