@@ -584,3 +584,6 @@ class SponsorBenefitItemAdmin(ChecklistItemAdmin):
         return render(request, SERVICE_FORM, {
             **self.admin_site.each_context(request), "form": form, "opts": self.model._meta,
             "title": f"Deliver with proof: {item}", "about": about, "submit": "Deliver"})
+
+
+from . import admin_support  # noqa: E402, F401  (support requests and the SLA by sponsor)

@@ -3,7 +3,7 @@ benefit items are the kernel's queue already, sponsors' items among them."""
 
 from foundation.admin_queues import Queue, register
 
-from .models import Pledge
+from .models import Pledge, SupportRequest
 
 
 def register_queues() -> None:
@@ -11,3 +11,7 @@ def register_queues() -> None:
                    lambda today: Pledge.objects.filter(status=Pledge.Status.SUBMITTED),
                    "created_at", {"status__exact": Pledge.Status.SUBMITTED},
                    date_word="submitted"))
+    register(Queue("Support requests past the SLA", "support request past the SLA",
+                   "support requests past the SLA",
+                   lambda today: SupportRequest.objects.flagged_waiting(), "deadline",
+                   {"sla": "overdue"}))

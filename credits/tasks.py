@@ -5,7 +5,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from . import programme_year
-from .services import benefits
+from .services import benefits, support
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=15, max_retries=5)
@@ -26,3 +26,10 @@ def send_overdue_reminders() -> int:
     reminds its owner, at most once a day."""
     benefits.catch_up_confirmations(year=programme_year())
     return benefits.send_overdue_reminders()
+
+
+@shared_task
+def flag_overdue_support() -> int:
+    """Beat, hourly: requests past their SLA deadline without a response are flagged to
+    staff, each once (the service flags them under lock and skips flagged ones)."""
+    return len(support.flag_overdue())

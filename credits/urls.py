@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_pledge
+from . import views, views_pledge, views_support
 
 urlpatterns = [
     path("", views.programme, name="credits"),
@@ -8,4 +8,7 @@ urlpatterns = [
     path("pledges/<int:pledge_id>/contact/", views_pledge.contact_edit,
          name="credits_pledge_contact"),
     path("benefits/<int:item_id>/", views_pledge.benefit_input, name="credits_benefit_input"),
+    path("allocations/<int:allocation_id>/support/", views_support.support_request,
+         name="credits_support_request"),
+    path("support/<str:token>/", views_support.support_respond, name="credits_support_respond"),
 ]

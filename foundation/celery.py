@@ -46,6 +46,10 @@ app.conf.beat_schedule = {
         "task": "credits.tasks.send_overdue_reminders",
         "schedule": crontab(hour=7, minute=15),
     },
+    "credits-support-past-sla": {
+        "task": "credits.tasks.flag_overdue_support",
+        "schedule": crontab(minute=20),
+    },
     "projects-close-due-votes": {
         "task": "projects.tasks.close_due_votes",
         "schedule": crontab(minute=5),
