@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views, views_pledge, views_support
+from . import views, views_pledge, views_support, views_transparency
 
 urlpatterns = [
     path("", views.programme, name="credits"),
     path("pledge/", views_pledge.pledge, name="credits_pledge"),
+    path("transparency/", views_transparency.transparency_page, name="credits_transparency"),
     path("pledges/<int:pledge_id>/contact/", views_pledge.contact_edit,
          name="credits_pledge_contact"),
     path("benefits/<int:item_id>/", views_pledge.benefit_input, name="credits_benefit_input"),

@@ -83,3 +83,26 @@ register(Queue("Failed Stripe events", "failed Stripe event", "failed Stripe eve
                lambda today: StripeEvent.objects.filter(status=StripeEvent.Status.FAILED),
                "received_at", {"status__exact": StripeEvent.Status.FAILED},
                date_word="received"))
+
+
+@dataclass(frozen=True)
+class StaffPage:
+    """A staff page that is not a model's list (a programme's report or chart), linked from
+    the admin index for those with `permission`."""
+
+    title: str  # "Credit pool burn-down"
+    url_name: str  # "admin:credits_burndown"
+    permission: str  # "credits.view_ledgertransaction"
+
+
+pages: list[StaffPage] = []
+
+
+def register_page(page: StaffPage) -> None:
+    pages.append(page)
+
+
+def staff_pages(request) -> list[tuple[str, str]]:
+    """The (title, url) of each registered page this staff member may open."""
+    return [(page.title, reverse(page.url_name)) for page in pages
+            if request.user.has_perm(page.permission)]

@@ -4,6 +4,7 @@ nobody adds, changes or deletes anything here (value moves only through posting.
 from typing import Any
 
 from django.contrib import admin
+from django.urls import path
 
 from .models import Account, Entry, LedgerTransaction, Lot
 
@@ -40,6 +41,14 @@ class LedgerTransactionAdmin(ReadOnly):
     search_fields = ["key", "memo"]
     date_hierarchy = "on"
     inlines = [EntryInline]
+
+    def get_urls(self):
+        """Staff's burn-down of the pool (credits/views_transparency.py), behind the admin's
+        login and second factor; the admin index links to it (credits/apps.py)."""
+        from credits.views_transparency import staff_burndown
+
+        return [path("burn-down/", self.admin_site.admin_view(staff_burndown),
+                     name="credits_burndown"), *super().get_urls()]
 
 
 @admin.register(Account)
