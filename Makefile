@@ -26,10 +26,13 @@ run: $(STAMP)
 	@echo ""
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-## Run the whole test suite on PostgreSQL and Redis.
+## Run the whole test suite on PostgreSQL and Redis, then the fault suite (tests/faults/: its
+## own PostgreSQL, Redis, gunicorn and Celery, killed and restarted; a few minutes).
 test: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/pytest
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(BIN)/pytest -m faults tests/faults
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -156,6 +156,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task delivered but not acknowledged (its worker was killed) goes back to the queue this
+# many seconds after delivery. Longer than any task runs and than any retry's countdown (an
+# unacknowledged message waiting for its time counts too: up to an hour's backoff), or a slow
+# task would run twice at once.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60),
+}
+# foundation.outbox: work committed but not yet known to the broker is sent again this many
+# seconds after it was written (a publish lost after commit); work sent but not finished,
+# after the visibility timeout (a queue lost with a restarted Redis).
+OUTBOX_SWEEP_AFTER = env.int("OUTBOX_SWEEP_AFTER", default=60)
 CELERY_TIMEZONE = "UTC"
 
 AUTH_USER_MODEL = "accounts.User"
