@@ -15,6 +15,7 @@ from foundation.checklists.models import ChecklistItem
 from .models import Contribution, Level, Pledge, SponsorYear
 from .models.pledges import COUNTED
 from .selectors import _VALUE, Standing, level_for
+from .services import support
 
 # A status's badge (the stylesheet's .badge variants).
 BADGES = {
@@ -101,3 +102,10 @@ def sentences(organizations: list[Organization], year: int) -> dict[int, str]:
                          "confirmation.")
         lines[org_id] = " ".join(words)
     return lines
+
+
+def support_of(organization: Organization) -> dict:
+    """The sponsor's support requests from projects and its SLA figures, for its admins
+    (two queries)."""
+    return {"figures": support.sponsor_figures([organization.pk]).get(organization.pk),
+            "requests": support.sponsor_requests(organization, limit=20)}

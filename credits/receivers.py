@@ -30,6 +30,7 @@ def organization_panel(organization: Organization, roles: set[str]) -> dict[str,
                              if pledges else None),
         "credits_checklist": checklist,
         "credits_is_admin": is_admin,
+        "credits_support": dashboard.support_of(organization) if is_admin and pledges else None,
     }
 
 

@@ -102,7 +102,8 @@ def request_send(*, allocation: Account, actor: User, subject: str,
                  message: str) -> SupportRequest:
     """Store the request with its deadline (sent now + the pledge's SLA) and e-mail the
     contact after commit, with the link to respond."""
-    if allocation.kind != Account.Kind.ALLOCATION or not is_maintainer(actor, allocation.project):
+    project = allocation.project  # an allocation always has one (its check constraint)
+    if project is None or not is_maintainer(actor, project):
         raise DomainError("Only the project's maintainers can ask for help with its "
                           "allocations.")
     pledge = contact_pledge(allocation)
@@ -149,9 +150,10 @@ def respond(*, token: str, answer: str = "") -> SupportRequest:
     transition(support_request, SupportRequest.Status.ANSWERED, action="support_request.answer",
                note=f"By {support_request.contact_email}.", answered_at=now, answer=answer,
                **first)
-    requester = found.requested_by
+    requester, project = found.requested_by, found.allocation.project
+    assert project is not None  # an allocation's check constraint
     to = ([requester.email] if requester and requester.is_active
-          else maintainer_emails(found.allocation.project))
+          else maintainer_emails(project))
     for address in to:
         emails.queue(kind="support_answer", obj=support_request, to=address,
                      template="credits/emails/support_answer",
