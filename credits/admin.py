@@ -586,4 +586,5 @@ class SponsorBenefitItemAdmin(ChecklistItemAdmin):
             "title": f"Deliver with proof: {item}", "about": about, "submit": "Deliver"})
 
 
+from . import admin_pool  # noqa: E402, F401, I001  (resource requests and usage reports)
 from . import admin_support  # noqa: E402, F401  (support requests and the SLA by sponsor)

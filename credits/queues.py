@@ -3,7 +3,7 @@ benefit items are the kernel's queue already, sponsors' items among them."""
 
 from foundation.admin_queues import Queue, register
 
-from .models import Pledge, SupportRequest
+from .models import Pledge, ResourceRequest, SupportRequest, UsageRecord
 
 
 def register_queues() -> None:
@@ -15,3 +15,13 @@ def register_queues() -> None:
                    "support requests past the SLA",
                    lambda today: SupportRequest.objects.flagged_waiting(), "deadline",
                    {"sla": "overdue"}))
+    register(Queue("Resource requests to decide", "resource request to decide",
+                   "resource requests to decide",
+                   lambda today: ResourceRequest.objects.filter(
+                       status=ResourceRequest.Status.SUBMITTED),
+                   "created_at", {"status__exact": ResourceRequest.Status.SUBMITTED},
+                   date_word="asked"))
+    register(Queue("Usage beyond an allocation", "usage beyond an allocation",
+                   "usages beyond an allocation",
+                   lambda today: UsageRecord.objects.filter(excess__gt=0, reviewed_at=None),
+                   "recorded_at", {"review": "waiting"}, date_word="recorded"))

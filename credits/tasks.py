@@ -5,7 +5,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from . import programme_year
-from .services import benefits, support
+from .services import benefits, expiry, support
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=15, max_retries=5)
@@ -33,3 +33,10 @@ def flag_overdue_support() -> int:
     """Beat, hourly: requests past their SLA deadline without a response are flagged to
     staff, each once (the service flags them under lock and skips flagged ones)."""
     return len(support.flag_overdue())
+
+
+@shared_task
+def pool_daily() -> None:
+    """Beat, daily: lapsed lots' expiry (once per lot), then warnings 60 days ahead (once per
+    lot and threshold)."""
+    expiry.run_daily()

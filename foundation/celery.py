@@ -50,6 +50,10 @@ app.conf.beat_schedule = {
         "task": "credits.tasks.flag_overdue_support",
         "schedule": crontab(minute=20),
     },
+    "credits-pool-daily": {
+        "task": "credits.tasks.pool_daily",
+        "schedule": crontab(hour=4, minute=30),
+    },
     "projects-close-due-votes": {
         "task": "projects.tasks.close_due_votes",
         "schedule": crontab(minute=5),
