@@ -62,6 +62,11 @@ app.conf.beat_schedule = {
         "task": "projects.tasks.send_vote_reminders",
         "schedule": crontab(minute=10),
     },
+    # Cheap (an indexed look at unfinished rows): often, so lost work waits seconds, not hours.
+    "sweep-outbox": {
+        "task": "foundation.tasks.sweep_outbox",
+        "schedule": 10.0,
+    },
     "retry-unsent-emails": {
         "task": "foundation.tasks.retry_unsent_emails",
         "schedule": crontab(minute="*/15"),

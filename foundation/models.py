@@ -66,3 +66,23 @@ class OutboundEmail(AttemptedWork):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.to}"
+
+
+class OutboxTask(models.Model):
+    """A task to run once the transaction that wrote this row commits (foundation.outbox):
+    sent to the broker then, again by the sweeper if that never happened or the broker lost
+    it, and done when a worker has finished it."""
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sends = models.PositiveIntegerField(default=0)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="outbox_not_done",
+                                condition=models.Q(done_at=None))]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)}"

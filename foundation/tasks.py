@@ -5,7 +5,7 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.utils import timezone
 
-from . import emails, retries
+from . import emails, outbox, retries
 from .models import OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -51,3 +51,9 @@ def retry_unsent_emails() -> int:
     for pk in ids:
         send_email.delay(pk)
     return len(ids)
+
+
+@shared_task
+def sweep_outbox() -> int:
+    """Beat: send again the outbox's tasks that never reached the broker or that it lost."""
+    return outbox.sweep()

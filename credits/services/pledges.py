@@ -24,7 +24,7 @@ from credits.models import MAX_AMOUNT, Contribution, Pledge, Provider
 from credits.selectors import is_admin, standing
 from credits.signals import contribution_received
 from credits.words import contribution_words
-from foundation import audit, emails
+from foundation import audit, emails, outbox
 from foundation.accounts.models import Organization, OrganizationRole, Role, User
 from foundation.billing import services as billing
 from foundation.billing.signals import invoice_paid
@@ -295,7 +295,7 @@ def pledge_confirm(*, pledge_id: int, actor: Any, agreement_signed_on: date | No
     for contribution in pledge.contributions.select_for_update().filter(
             kind=Contribution.Kind.CASH, invoice=None):
         _invoice_cash(pledge, contribution, actor=actor)
-    pledge_confirmed.delay_on_commit(pledge.pk)
+    outbox.enqueue(pledge_confirmed, pledge.pk)
     return pledge
 
 
@@ -394,7 +394,7 @@ def pledge_cancel(*, pledge_id: int, actor: Any, reason: str) -> Pledge:
             billing.invoice_void(invoice_id=contribution.invoice.pk, actor=actor,
                                  note=f"Pledge cancelled: {reason}")
     if was == Pledge.Status.CONFIRMED:
-        refresh_sponsor_year.delay_on_commit(pledge.organization_id, pledge.year)
+        outbox.enqueue(refresh_sponsor_year, pledge.organization_id, pledge.year)
     return pledge
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from foundation import audit, emails, retries
+from foundation import audit, emails, outbox, retries
 from foundation.http import whole_number
 from foundation.transitions import DomainError
 
@@ -38,10 +38,10 @@ def record(payload: dict[str, Any]) -> tuple[StripeEvent, bool]:
             event, created = StripeEvent.objects.get_or_create(
                 stripe_id=payload["id"], defaults={"type": payload["type"], "payload": payload}
             )
+            if created:
+                outbox.enqueue(process_stripe_event, event.pk)
     except IntegrityError:
         return StripeEvent.objects.get(stripe_id=payload["id"]), False
-    if created:
-        process_stripe_event.delay_on_commit(event.pk)
     return event, created
 
 

@@ -12,7 +12,7 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from foundation import audit, emails
+from foundation import audit, emails, outbox
 from foundation.accounts.models import Organization, OrganizationRole, Role
 from foundation.transitions import DomainError, transition
 
@@ -117,7 +117,7 @@ def invoice_issue(*, invoice_id: int, actor: Any = None) -> Invoice:
     if stripe_api.enabled():
         from .tasks import push_invoice_to_stripe
 
-        push_invoice_to_stripe.delay_on_commit(invoice.pk)
+        outbox.enqueue(push_invoice_to_stripe, invoice.pk)
     else:
         _send_issued(invoice)
     return invoice
@@ -187,9 +187,9 @@ def invoice_push_again(*, invoice_id: int, actor: Any) -> Invoice:
     invoice.sync_error = ""
     invoice.save(update_fields=["sync_error"])
     if invoice.hosted_invoice_url or not invoice.is_payable:
-        push_status_to_stripe.delay_on_commit(invoice.pk)
+        outbox.enqueue(push_status_to_stripe, invoice.pk)
     else:
-        push_invoice_to_stripe.delay_on_commit(invoice.pk)
+        outbox.enqueue(push_invoice_to_stripe, invoice.pk)
     return invoice
 
 
@@ -382,7 +382,7 @@ def _tell_stripe(invoice: Invoice, from_stripe: bool) -> None:
         return
     from .tasks import push_status_to_stripe
 
-    push_status_to_stripe.delay_on_commit(invoice.pk)
+    outbox.enqueue(push_status_to_stripe, invoice.pk)
 
 
 @transaction.atomic

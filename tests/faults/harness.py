@@ -10,6 +10,9 @@ also points this test process's ORM, cache and Celery producer at the harness's 
     h.base_url                          # gunicorn, e.g. "http://127.0.0.1:41234"
     h.database_url, h.redis_url         # the harness's services
     h.env                               # the environment the portal's processes run with
+    h.webhook_secret                    # STRIPE_WEBHOOK_SECRET of the portal's processes
+    h.psql(sql, params) -> rows         # one statement on a connection of its own
+    with h.row_lock(sql, params): ...   # hold a SELECT ... FOR UPDATE's locks meanwhile
     h.start_process(name)               # name in PROCESSES: "web", "worker", "beat"
     h.kill(name)                        # SIGKILL to the whole process group, waits for it
     h.stop(name)                        # a polite stop (SIGTERM, then SIGKILL after 15 s)
@@ -188,6 +191,7 @@ class Harness:
         self.database_url = f"postgres://postgres@{HOST}:{self.pg_port}/portal"
         self.redis_url = f"redis://{HOST}:{self.redis_port}/0"
         self._postgres_up = False
+        self.webhook_secret = "whsec_faults_" + secrets.token_hex(8)
 
     # Setup and teardown.
 
@@ -220,6 +224,7 @@ class Harness:
             "MEDIA_ROOT": str(self.dir / "media"),
             "EMAIL_URL": f"smtp://{HOST}:{self.smtp.port}",
             "STRIPE_SECRET_KEY": "",
+            "STRIPE_WEBHOOK_SECRET": self.webhook_secret,
             "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
             "OUTBOX_SWEEP_AFTER": str(OUTBOX_SWEEP_AFTER),
             "CONN_MAX_AGE": "60",
