@@ -32,6 +32,12 @@ Where things live:
   cover), `expire_lapsed` (once per lot). balances.py: `available`, `soonest_expiry`,
   `cash_available`, `allocation_balance`, `pool_figures` (three queries), derived from the
   entries; nothing stores a balance.
+- Support within the sponsor's SLA: models/support.py (SupportRequest: the contact and SLA as
+  sent, deadline, acknowledgement, answer, first response, staff flag), services/support.py
+  (which pledge's contact answers for an allocation, sending, the contact's response through
+  a signed link, flagging past the deadline once, figures per sponsor), views_support.py,
+  forms_support.py, admin_support.py (read-only, figures per sponsor), the beat task
+  `flag_overdue_support`, the queue "Support requests past the SLA".
 """
 
 from decimal import Decimal
