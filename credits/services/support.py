@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.timesince import timesince
 
@@ -72,6 +72,17 @@ def contact_pledge(allocation: Account) -> Pledge | None:
 
 def requests_of_allocation(allocation: Account) -> QuerySet[SupportRequest]:
     return SupportRequest.objects.filter(allocation=allocation)
+
+
+def with_open_counts(allocations: list[Account]) -> list[Account]:
+    """Sets `open_support_requests` on each allocation, for a list of them that shows
+    templates/credits/_allocation_support.html per row (one query for the whole list)."""
+    counts = dict(SupportRequest.objects.open()
+                  .filter(allocation__in=[a.pk for a in allocations])
+                  .values("allocation").annotate(n=Count("pk")).values_list("allocation", "n"))
+    for allocation in allocations:
+        allocation.open_support_requests = counts.get(allocation.pk, 0)  # type: ignore[attr-defined]
+    return allocations
 
 
 def request_from_token(token: str) -> SupportRequest:

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.core import mail, signing
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
 from credits.ledger import posting
@@ -20,6 +21,7 @@ from credits.services import support
 from credits.tasks import flag_overdue_support
 from foundation.accounts.models import OrganizationRole, Role
 from foundation.models import AuditEntry, OutboundEmail
+from foundation.transitions import DomainError
 from projects.models import ProjectMaintainer
 from tests.accounts.factories import UserFactory
 from tests.concurrency import at_once
@@ -123,13 +125,23 @@ def test_the_request_goes_to_the_contact_with_a_signed_link_and_its_deadline(cli
     assert AuditEntry.objects.filter(action="support_request.send").count() == 1
 
 
-def test_the_include_links_an_allocation_to_its_support_page(world):
-    from django.template.loader import render_to_string
+def test_the_include_links_an_allocation_to_its_support_page(world, ask, reply,
+                                                             django_assert_num_queries):
+    def row(allocation):
+        return render_to_string("credits/_allocation_support.html", {"allocation": allocation})
 
-    html = render_to_string("credits/_allocation_support.html",
-                            {"allocation": world["allocation"]})
+    html = row(world["allocation"])
     assert url_of(world["allocation"]) in html
     assert f"Ask {world['provider']}’s technical contact for help" in html
+    assert "not answered" not in html
+    answered = ask()
+    ask(), ask()
+    reply(answered, 1, "answer", "Done.")
+    allocations = list(Account.objects.filter(kind=Account.Kind.ALLOCATION)
+                       .select_related("provider"))
+    with django_assert_num_queries(1):
+        rows = [row(allocation) for allocation in support.with_open_counts(allocations)]
+    assert sum("2 requests not answered yet" in html for html in rows) == 1
 
 
 def test_answered_in_time(client, world, ask, reply):
@@ -195,6 +207,27 @@ def test_two_runs_at_once_flag_each_request_once(world, ask):
     assert SupportRequest.objects.filter(flagged_at__isnull=False).count() == 2
     assert OutboundEmail.objects.filter(kind="support_overdue").values("to").distinct() \
         .count() == OutboundEmail.objects.filter(kind="support_overdue").count()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_answers_at_once_keep_one(world, ask):
+    sent = ask()
+    token = token_of(sent)
+
+    def answer(text):
+        def run():
+            try:
+                return support.respond(token=token, answer=text).answer
+            except DomainError as exc:
+                return str(exc)
+        return run
+
+    with at(2):
+        results = at_once(answer("From Lin."), answer("From Sam."))
+    sent.refresh_from_db()
+    assert sent.answer in results and support.ANSWERED_ALREADY in results
+    assert AuditEntry.objects.filter(action="support_request.answer").count() == 1
+    assert OutboundEmail.objects.filter(kind="support_answer").count() == 1
 
 
 def test_a_second_answer_is_refused_and_the_first_kept(world, ask, reply):
