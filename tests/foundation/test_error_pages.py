@@ -1,5 +1,5 @@
 """Error pages (tests run with DEBUG off): each in the portal's frame, saying what happened and
-leading home; the 500 page renders with the database gone."""
+leading home; the 500 page renders without the database."""
 
 from unittest import mock
 
@@ -10,6 +10,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.template.loader import get_template
 from django.test import Client, RequestFactory
 from django.urls import path
+from psycopg.errors import DeadlockDetected
 
 from foundation import urls as portal_urls
 from foundation import views
@@ -115,11 +116,14 @@ def test_the_500_handler_needs_no_database(django_assert_num_queries):
     assert "{{" not in html
 
 
-def test_the_500_page_is_served_while_the_database_is_down(client, user):
+def test_a_database_error_that_is_not_an_outage_is_the_500_page(client, user):
+    """The database unreachable is the 503 page (tests/foundation/test_outage_page.py); any
+    other database error is the 500 page, which needs no database either."""
     client.force_login(user)  # a logged-in visitor: the page must not look the user up
     client.raise_request_exception = False
-    down = OperationalError("connection refused")
-    with mock.patch.object(BaseDatabaseWrapper, "ensure_connection", side_effect=down):
+    deadlock = OperationalError("deadlock detected")
+    deadlock.__cause__ = DeadlockDetected("deadlock detected")
+    with mock.patch.object(BaseDatabaseWrapper, "ensure_connection", side_effect=deadlock):
         response = client.get("/test/database/")
     assert response.status_code == 500
     html = response.content.decode()
