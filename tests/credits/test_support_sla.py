@@ -333,17 +333,17 @@ def test_the_contact_of_the_pledge_that_funds_the_allocation_is_asked(world):
 
 def test_median_and_share_within_the_sla_per_sponsor(world, ask, reply, admin_client,
                                                      client):
-    in_time, late, never = ask(subject="A"), ask(subject="B"), ask(subject="C")
+    in_time, late = ask(subject="A"), ask(subject="B")
+    ask(subject="C")  # never answered: past its deadline, judged late
     reply(in_time, 2, "answer", "Done.")
     reply(late, 30, "acknowledge")
-    pending = ask(subject="D", hours=40)  # not due yet: not judged
+    ask(subject="D", hours=40)  # not due yet: not judged
 
     with at(41):
         figures = support.sponsor_figures()[world["pledge"].organization_id]
     assert (figures.requests, figures.open, figures.judged, figures.in_time) == (4, 3, 3, 1)
     assert figures.median == timedelta(hours=16)  # of 2 and 30 hours
     assert figures.percent_in_time == "33%" and figures.median_words == "16\xa0hours"
-    assert never.pk and pending.pk
 
     with at(41):
         page = admin_client.get("/admin/credits/supportrequest/").content.decode()
