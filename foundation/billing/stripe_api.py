@@ -19,11 +19,15 @@ def enabled() -> bool:
 
 
 def client() -> stripe.StripeClient:
+    """A client that gives up on a silent Stripe after STRIPE_TIMEOUT seconds (the SDK's own
+    default is 80), so a hung call fails into the task's retries instead of holding a worker;
+    STRIPE_API_BASE points it elsewhere than Stripe (the fault suite's fake)."""
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY,
         stripe_version=API_VERSION,
-        http_client=http_client,
+        http_client=http_client or stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT),
         max_network_retries=settings.STRIPE_NETWORK_RETRIES,
+        base_addresses={"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else {},
     )
 
 

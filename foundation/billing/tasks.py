@@ -1,8 +1,15 @@
 from celery import shared_task
+from django.conf import settings
 
 from . import events, services, stripe_api, stripe_sync
 
 MAX_STRIPE_RETRIES = 6
+# Stripe unreachable: retried after about STRIPE_RETRY_BACKOFF seconds, doubling up to
+# STRIPE_RETRY_BACKOFF_MAX (with jitter), then shown to staff on the invoice.
+STRIPE_RETRY = {"autoretry_for": stripe_api.RETRYABLE_ERRORS,
+                "retry_backoff": settings.STRIPE_RETRY_BACKOFF,
+                "retry_backoff_max": settings.STRIPE_RETRY_BACKOFF_MAX,
+                "max_retries": MAX_STRIPE_RETRIES}
 
 
 def _mirror(task, push, failed, invoice_id: int) -> None:
@@ -18,14 +25,12 @@ def _mirror(task, push, failed, invoice_id: int) -> None:
         raise
 
 
-@shared_task(bind=True, autoretry_for=stripe_api.RETRYABLE_ERRORS, retry_backoff=30,
-             retry_backoff_max=3600, max_retries=MAX_STRIPE_RETRIES)
+@shared_task(bind=True, **STRIPE_RETRY)
 def push_invoice_to_stripe(self, invoice_id: int) -> None:
     _mirror(self, stripe_sync.push_invoice, services.invoice_sync_failed, invoice_id)
 
 
-@shared_task(bind=True, autoretry_for=stripe_api.RETRYABLE_ERRORS, retry_backoff=30,
-             retry_backoff_max=3600, max_retries=MAX_STRIPE_RETRIES)
+@shared_task(bind=True, **STRIPE_RETRY)
 def push_status_to_stripe(self, invoice_id: int) -> None:
     _mirror(self, stripe_sync.push_status, services.invoice_status_push_failed, invoice_id)
 
