@@ -272,9 +272,6 @@ STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 # Retries of one Stripe HTTP call inside the SDK, before our task's own retries.
 STRIPE_NETWORK_RETRIES = env.int("STRIPE_NETWORK_RETRIES", default=2)
-# Shown on invoices issued without Stripe (and beside Stripe's own payment options).
-BANK_TRANSFER_INSTRUCTIONS = env.str(
-    "BANK_TRANSFER_INSTRUCTIONS",
 # Seconds one Stripe HTTP call may take before it counts as failed (and is retried).
 STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=30)
 # A task's retries when Stripe cannot be reached: the first after about this many seconds,
@@ -283,6 +280,9 @@ STRIPE_RETRY_BACKOFF = env.int("STRIPE_RETRY_BACKOFF", default=30)
 STRIPE_RETRY_BACKOFF_MAX = env.int("STRIPE_RETRY_BACKOFF_MAX", default=3600)
 # Where the Stripe API is; unset for Stripe itself (the fault suite points it at a fake).
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# Shown on invoices issued without Stripe (and beside Stripe's own payment options).
+BANK_TRANSFER_INSTRUCTIONS = env.str(
+    "BANK_TRANSFER_INSTRUCTIONS",
     default="Pay by bank transfer to the foundation's account: the account details are on "
     "the invoice you received from our finance team. Quote the invoice number as reference.",
 )
