@@ -8,7 +8,7 @@ from foundation.accounts.models import Organization, Role
 from foundation.accounts.panels import NextStep
 from foundation.checklists.models import ChecklistItem
 
-from . import dashboard, programme_year
+from . import dashboard, pool_receivers, programme_year
 from .forms import provide_form_for
 from .models import Level
 
@@ -61,3 +61,4 @@ def register() -> None:
     panels.panels.append(panels.Panel("credits/_organization_panel.html", organization_panel))
     panels.summaries.append(organization_summary)
     panels.next_step_sources.append(organization_next_steps)
+    pool_receivers.register()  # the hosted projects' credits on /dashboard/

@@ -31,6 +31,7 @@ from credits.ledger.models import Account
 from credits.models import UsageRecord
 from foundation import audit, emails
 from foundation.accounts.models import User
+from foundation.http import whole_number
 from foundation.validation import Errors
 from projects.models import Project
 from projects.selectors import is_maintainer
@@ -77,6 +78,8 @@ def may_record(user: User, project: Project) -> bool:
 def allocation_for(user: User, slug: str, allocation_id: int) -> Account:
     """The allocation, when it is the project's (by slug) and the person may record usage on
     it; a 404 otherwise, so another project's allocation does not tell that it exists."""
+    if whole_number(allocation_id, 2**63 - 1) is None:
+        raise Http404("No such allocation.")
     found = (Account.objects.select_related("project", "provider")
              .filter(kind=Account.Kind.ALLOCATION, pk=allocation_id, project__slug=slug).first())
     if found is None or not may_record(user, found.project):

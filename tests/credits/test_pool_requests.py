@@ -302,3 +302,60 @@ def test_requests_to_decide_wait_in_staffs_queue(admin_client):
     ask(project, person, credits_in_pool())
     index = admin_client.get("/admin/").content.decode()
     assert "1 resource request to decide" in index
+
+
+# The maintainer's request page.
+
+def request_url(project):
+    return f"/credits/projects/{project.slug}/request/"
+
+
+def test_the_request_page_shows_each_providers_balance_expiry_and_contact(client):
+    project, person = maintained()
+    cloud = credits_in_pool(amount="2500", days=45)
+    client.force_login(person)
+
+    page = client.get(request_url(project)).content.decode()
+
+    assert cloud.name in page and "$2,500" in page
+    assert (TODAY + timedelta(days=45)).strftime("%B %Y") in page
+    assert "Lin Cloud" in page and "lin@cloud.example" in page and "24 hours" in page
+
+    response = client.post(request_url(project), {
+        "provider": cloud.pk, "amount": "1200", "purpose": "GPU CI",
+        "starts_on": TODAY.isoformat(), "ends_on": (TODAY + timedelta(days=90)).isoformat(),
+        "monthly_use": "400"})
+    assert response.status_code == 302
+    assert ResourceRequest.objects.get().amount == Decimal("1200.00")
+
+
+def test_bad_input_on_the_request_page_shows_errors_and_keeps_the_input(client):
+    project, person = maintained()
+    cloud = credits_in_pool(amount="500")
+    client.force_login(person)
+    response = client.post(request_url(project), {
+        "provider": cloud.pk, "amount": "900", "purpose": "GPU CI",
+        "starts_on": TODAY.isoformat(), "ends_on": "not a date", "monthly_use": "x"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Enter a valid date." in page and 'value="900"' in page
+    response = client.post(request_url(project), {
+        "provider": cloud.pk, "amount": "900", "purpose": "GPU CI",
+        "starts_on": TODAY.isoformat(), "ends_on": TODAY.isoformat(), "monthly_use": "10"})
+    assert response.status_code == 400
+    assert "has $500 available" in response.content.decode()
+    assert not ResourceRequest.objects.exists()
+
+
+def test_the_request_page_is_a_404_for_anyone_but_a_hosted_projects_maintainer(client):
+    project, person = maintained()
+    ecosystem, other_person = maintained(Project.Status.ECOSYSTEM)
+    credits_in_pool()
+    client.force_login(person)
+    assert client.get(request_url(ecosystem)).status_code == 404
+    assert client.get("/credits/projects/no-such-project/request/").status_code == 404
+    client.force_login(other_person)
+    assert client.get(request_url(project)).status_code == 404
+    assert client.post(request_url(project), {"provider": "1"}).status_code == 404
+    client.logout()
+    assert client.get(request_url(project)).status_code == 302  # to the sign-in page

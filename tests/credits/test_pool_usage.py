@@ -7,14 +7,17 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from credits.ledger import balances
 from credits.ledger.models import LedgerTransaction
 from credits.models import UsageRecord
 from credits.services import usage
 from foundation.models import AuditEntry, OutboundEmail
-from projects.models import Project
+from projects.models import Project, ProjectMaintainer
 from tests.accounts.factories import UserFactory
 from tests.credits.pool_helpers import TODAY, allocated, credits_in_pool, maintained
 
@@ -208,3 +211,85 @@ def test_a_person_who_may_not_record_cannot_import(holding):
         usage.usage_import(project=project, actor=person,
                            data=csv_of("allocation,date,amount", f"{allocation.pk},{TODAY},5"))
     assert not UsageRecord.objects.exists()
+
+
+# The pages: the usage form, the CSV import, and the dashboard's section.
+
+def usage_url(project, allocation):
+    return f"/credits/projects/{project.slug}/allocations/{allocation.pk}/usage/"
+
+
+def test_the_usage_page_records_once_per_form_shown(client, holding):
+    project, person, cloud, allocation = holding
+    client.force_login(person)
+    page = client.get(usage_url(project, allocation)).content.decode()
+    assert "$300" in page
+    token = page.split('name="token" value="')[1].split('"')[0]
+    data = {"amount": "40", "used_on": TODAY.isoformat(), "note": "CI", "token": token}
+    assert client.post(usage_url(project, allocation), data).status_code == 302
+    assert client.post(usage_url(project, allocation), data).status_code == 302
+    assert balances.allocation_balance(project, cloud) == Decimal("260.00")
+    bad = client.post(usage_url(project, allocation), {**data, "amount": "-3", "token": "t9"})
+    assert bad.status_code == 400 and "must be more than zero" in bad.content.decode()
+
+
+def test_another_projects_allocation_is_a_404(client, holding):
+    project, person, cloud, allocation = holding
+    other, stranger = maintained()
+    client.force_login(stranger)
+    assert client.get(usage_url(project, allocation)).status_code == 404
+    assert client.get(usage_url(other, allocation)).status_code == 404
+    assert client.get(f"/credits/projects/{project.slug}/usage/import/").status_code == 404
+    client.force_login(person)
+    assert client.get(
+        f"/credits/projects/{project.slug}/allocations/{2**63}/usage/").status_code == 404
+
+
+def test_the_import_page_documents_the_format_and_refuses_a_bad_file_whole(client, holding):
+    project, person, cloud, allocation = holding
+    client.force_login(person)
+    url = f"/credits/projects/{project.slug}/usage/import/"
+    page = client.get(url).content.decode()
+    assert "allocation,date,amount,note" in page and f"Allocation <strong>{allocation.pk}" in page
+
+    bad = csv_of("allocation,date,amount", f"{allocation.pk},{TODAY},10",
+                 f"{allocation.pk},yesterday,5")
+    response = client.post(url, {"file": SimpleUploadedFile("usage.csv", bad)})
+    assert response.status_code == 400
+    assert "Line 3: “yesterday” is not a date" in response.content.decode()
+    assert not UsageRecord.objects.exists()
+
+    good = csv_of("allocation,date,amount", f"{allocation.pk},{TODAY},10")
+    assert client.post(url, {"file": SimpleUploadedFile("usage.csv", good)}).status_code == 302
+    assert balances.allocation_balance(project, cloud) == Decimal("290.00")
+
+
+def test_the_dashboard_shows_each_allocation_in_constant_queries(client, holding):
+    project, person, cloud, allocation = holding
+    usage.usage_record(allocation=allocation, actor=person, amount="75", used_on=TODAY,
+                       token="d1")
+    client.force_login(person)
+
+    def dashboard():
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/dashboard/").content.decode()
+        return page, len(queries)
+
+    dashboard()  # the content types' cache fills on the first page
+    page, few = dashboard()
+    assert f'id="allocation-{allocation.pk}"' in page
+    row = page.split(f'id="allocation-{allocation.pk}"')[1].split("</tr>")[0]
+    assert "$300" in row and "$75" in row and "$225" in row
+    assert (TODAY + timedelta(days=90)).strftime("%B %Y") in row
+    assert "technical contact for help" in row
+
+    for _ in range(2):  # more projects and providers, each with allocations and usage
+        more, _person = maintained()
+        ProjectMaintainer.objects.create(project=more, user=person)
+        for _n in range(2):
+            other = allocated(more, credits_in_pool(), "50", key=f"more:{more.pk}:{_n}")
+            usage.usage_record(allocation=other, actor=person, amount="5", used_on=TODAY,
+                               token=f"m{other.pk}")
+    page, many = dashboard()
+    assert page.count('id="allocation-') == 5
+    assert many == few
