@@ -164,8 +164,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # many seconds after delivery. Longer than any task runs and than any retry's countdown (an
 # unacknowledged message waiting for its time counts too: up to an hour's backoff), or a slow
 # task would run twice at once.
+# Each worker looks for such messages every 10 s (one cheap Redis read; kombu's default
+# throttle makes it every 100 s).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60),
+    "unacked_restore_throttle": 1,
 }
 # foundation.outbox: work committed but not yet known to the broker is sent again this many
 # seconds after it was written (a publish lost after commit); work sent but not finished,

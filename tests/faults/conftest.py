@@ -40,8 +40,7 @@ def harness(django_db_blocker):
         saved_conf = {"broker_url": app.conf.broker_url,
                       "task_always_eager": app.conf.task_always_eager}
         app.conf.update(broker_url=h.redis_url, task_always_eager=False)
-        app.pool.force_close_all()
-        app._pool = None
+        _forget_broker_connections(app)
         try:
             with override_settings(CACHES=caches, CELERY_BROKER_URL=h.redis_url,
                                    EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
@@ -53,8 +52,15 @@ def harness(django_db_blocker):
             database.settings_dict.clear()
             database.settings_dict.update(saved)
             app.conf.update(**saved_conf)
-            app.pool.force_close_all()
-            app._pool = None
+            _forget_broker_connections(app)
+
+
+def _forget_broker_connections(app) -> None:
+    """The next publish connects to the broker the app's configuration names now."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture
