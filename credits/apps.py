@@ -36,3 +36,4 @@ class CreditsConfig(AppConfig):
         queues.register_queues()  # pledges to confirm, on the admin index
         programmes.demo_seeders.append(demo.seed)
         programmes.sponsor_seeders.append(demo_scale.seed_scale)
+        programmes.followup_seeders.append(demo_scale.seed_allocations)

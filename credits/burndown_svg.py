@@ -79,7 +79,7 @@ def render(burndown: Burndown, id_prefix: str = "burndown") -> SafeString:
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart burndown" role="img" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="100%" focusable="false" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH + 80}" focusable="false" '
         f'aria-labelledby="{ident}-title {ident}-desc" font-size="{FONT}" '
         f'fill="currentColor" stroke="none">',
         f'<title id="{ident}-title">{escape(burndown.provider.name)} credits: used per month '
@@ -101,9 +101,11 @@ def render(burndown: Burndown, id_prefix: str = "burndown") -> SafeString:
                          f'height="{TOP + plot_h - bar_top:.1f}" fill-opacity="0.5"/>')
     starts = [m.start for m in burndown.months] + [
         month_start(burndown.months[-1].start, -n) for n in range(1, len(future) + 1)]
+    labelled_year = None
     for column, start in enumerate(starts):
         if column % 3 == (len(burndown.months) - 1) % 3:  # every third month, this one too
-            label = f"{start:%b}" + (f" {start:%Y}" if column < 3 or start.month == 1 else "")
+            label = f"{start:%b}" + (f" {start:%Y}" if start.year != labelled_year else "")
+            labelled_year = start.year
             parts.append(f'<text x="{x(column):.1f}" y="{HEIGHT - BOTTOM + FONT + 8}" '
                          f'text-anchor="middle">{escape(label)}</text>')
     line = " ".join(f"{x(c):.1f},{y(m.left):.1f}" for c, m in enumerate(burndown.months))

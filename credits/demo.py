@@ -11,12 +11,14 @@ the programme year is left as it is, so running it again changes nothing.
 The providers' logos are the landscape's (data/pytorch-landscape/hosted_logos, see SOURCE.md
 there): aws.svg, google-cloud.svg and microsoft-azure.svg."""
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.core.files.base import File
+from django.db.models import Min
 from django.utils import timezone
 
 from credits import programme_year
@@ -27,11 +29,16 @@ from foundation.billing.models import Payment
 from foundation.checklists.models import ChecklistItem
 from foundation.uploads import UploadRejected, clean_logo
 from members.demo import LANDSCAPE_DIR
+from projects import demo as projects_demo
+from projects.models import Project
 
+from .ledger import posting
+from .ledger.models import Lot
 from .models import Benefit, Contribution, Level, Pledge, Provider, SponsorYear
 from .services import benefits as benefit_services
 from .services import pledges as pledge_services
 from .services.pledges import Contact, ContributionInput
+from .transparency import month_start
 
 LEVELS = [("Supporter", Decimal("250000"), 3), ("Advocate", Decimal("500000"), 2),
           ("Champion", Decimal("1000000"), 1)]
@@ -84,6 +91,7 @@ class Credit:
     service: str
     face_value: str
     received: bool = False
+    valid_days: int | None = None  # days from today to its expiry; None: the end of next year
 
 
 @dataclass
@@ -139,7 +147,7 @@ SPONSORS = [
                          Pledge.Channel.EMAIL, "cloud-oss-support@google.example",
                          "Monday to Friday, 9:00–17:00 PT"),
         credits=[Credit("Google Cloud", "Cloud TPU and Compute Engine GPU VMs for CI",
-                        "400000", True)],
+                        "400000", True, valid_days=45)],
         cash="100000", cash_paid=True, submitted_days_ago=150, confirmed_days_ago=140,
         items={
             "online-programme-slot": ("Live stream on Cloud TPU and PyTorch/XLA; we propose "
@@ -239,7 +247,8 @@ def _pledge(spec: Sponsor, org: Organization, providers: dict[str, Provider], st
         ContributionInput(kind=Contribution.Kind.CREDIT, provider=providers[c.provider],
                           service=c.service, face_value=Decimal(c.face_value),
                           valid_from=days.ago(spec.submitted_days_ago),
-                          valid_to=year_end + timedelta(days=365),
+                          valid_to=(days.today + timedelta(days=c.valid_days) if c.valid_days
+                                    else year_end + timedelta(days=365)),
                           redemption_method=Contribution.Redemption.ACCOUNT_CREDIT)
         for c in spec.credits]
     if spec.cash:
@@ -301,8 +310,66 @@ def _items(spec: Sponsor, org: Organization, staff: User, days: _Calendar) -> No
                 due_date=max(days.today + timedelta(days=due_in), confirmed))
 
 
+@dataclass
+class Allocation:
+    """Credits staff gave a hosted project from the pool, and what it used each month since."""
+
+    project: str  # the hosted project's slug
+    provider: str
+    amount: str
+    days_ago: int
+    monthly_use: str
+    cash_cover: str = "0"
+
+
+# Azure's credits are pledged but not received yet: Ray's share is covered from earmarked cash.
+ALLOCATIONS = [
+    Allocation("pytorch", "AWS", "300000", 200, "28000"),
+    Allocation("vllm", "AWS", "120000", 150, "14000"),
+    Allocation("deepspeed", "Google Cloud", "150000", 110, "18000"),
+    Allocation("ray", "Microsoft Azure", "0", 60, "6000", cash_cover="20000"),
+]
+USE_SWING = (Decimal("0.85"), Decimal("1.1"), Decimal("0.95"), Decimal("1.2"), Decimal("1"))
+
+
+def _ledger(providers: dict[str, Provider], days: _Calendar) -> None:
+    """Allocations to the demo's hosted projects and their usage each month until today,
+    through the ledger's postings under stable keys, so a second run on a day changes
+    nothing. A month's usage is posted on its 28th (this month's, today, in part)."""
+    projects = Project.objects.in_bulk([a.project for a in ALLOCATIONS], field_name="slug")
+    if not projects:  # the landscape loads after this programme's demo: load it first
+        projects_demo.seed({})
+        projects = Project.objects.in_bulk([a.project for a in ALLOCATIONS], field_name="slug")
+    received = dict(Lot.objects.order_by().values("provider").annotate(first=Min(
+        "contribution__received_on")).values_list("provider", "first"))
+    for spec in ALLOCATIONS:
+        project, provider = projects.get(spec.project), providers[spec.provider]
+        source = None if Decimal(spec.amount) == 0 else provider.pk  # all cash cover
+        if project is None or project.status != Project.Status.HOSTED \
+                or received.get(source) is None:
+            continue
+        on = max(days.ago(spec.days_ago), received[source])
+        posting.allocate(project, provider, Decimal(spec.amount),
+                         cover_with_cash=Decimal(spec.cash_cover), on=on,
+                         key=f"demo:allocation:{spec.project}:{provider.pk}")
+        allocation = posting.allocation_account(project, provider)
+        month = month_start(on)
+        for n in itertools.count():
+            if month > days.today:
+                break
+            used_on = min(month.replace(day=28), days.today)
+            share = Decimal(used_on.day) / 28 if used_on == days.today else Decimal(1)
+            amount = (Decimal(spec.monthly_use) * USE_SWING[n % len(USE_SWING)] * share
+                      ).quantize(Decimal("1"))
+            if amount and used_on >= on:
+                posting.record_usage(allocation, amount, used_on,
+                                     key=f"demo:usage:{spec.project}:{provider.pk}:{month:%Y-%m}")
+            month = month_start(month, -1)
+
+
 def seed(users: dict[str, User]) -> None:
-    """The programme, then each demo sponsor's pledge of the programme year, once."""
+    """The programme, then each demo sponsor's pledge of the programme year, once, and the
+    pool's allocations to hosted projects with their usage."""
     staff = users["staff"]
     providers = seed_programme(owner=staff)
     year, today = programme_year(), timezone.localdate()
@@ -317,3 +384,4 @@ def seed(users: dict[str, User]) -> None:
         _pledge(spec, org, providers, staff, days)
         if spec.confirmed_days_ago is not None:
             _items(spec, org, staff, days)
+    _ledger(providers, days)

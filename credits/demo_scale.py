@@ -16,10 +16,11 @@ from decimal import Decimal
 from allauth.account.models import EmailAddress
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Sum
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from credits import programme_year
+from credits import programme_year, usd
 from credits.selectors import level_for
 from foundation.accounts.models import Organization, OrganizationRole, Role, User
 from foundation.billing.models import Invoice, InvoiceLine, Payment
@@ -37,9 +38,14 @@ from members.demo_scale import (
     _number,
     _person,
 )
+from projects.models import Project
 
+from .ledger import posting
+from .ledger.models import Account, Entry, LedgerTransaction, Lot
+from .ledger.posting import CENT
 from .models import Benefit, Contribution, Level, Pledge, Provider, SponsorYear
 from .services.benefits import PLACEMENT_KEY
+from .transparency import month_start
 
 # Of generated sponsors: the level their pledge aims at, and what became of it.
 LEVEL_WEIGHTS = (60, 28, 12)  # lowest level first
@@ -255,6 +261,7 @@ def seed_scale(sponsors: int, stdout) -> int:
         invoice.subject_type, invoice.subject_id = subject_type, str(contribution.pk)
     Invoice.objects.bulk_update([invoice for _, invoice in planned],
                                 ["subject_type", "subject_id"], batch_size=BATCH)
+    lots = _post_receipts(contributions)
 
     counted = [s for s in built if s.pledge.status in {Pledge.Status.CONFIRMED,
                                                          Pledge.Status.FULFILLED}]
@@ -287,7 +294,7 @@ def seed_scale(sponsors: int, stdout) -> int:
     stdout.write(
         f"Sponsors: {len(built)} organizations, {len(built)} pledges ({len(counted)} "
         f"confirmed), {len(contributions)} contributions, {len(planned)} cash invoices, "
-        f"{len(items)} benefit items, {len(entries)} audit entries in "
+        f"{len(items)} benefit items, {len(entries)} audit entries, {lots} ledger lots in "
         f"{time.monotonic() - started:.1f} s.")
     return len(built)
 
@@ -304,3 +311,124 @@ def _unused_emails(people: list[User]) -> None:
             n += 1
             person.email = f"{local}{n}@{domain}"
         taken.add(person.email.lower())
+
+
+def _post_receipts(contributions: list[Contribution]) -> int:
+    """The received contributions' lots, receipt transactions and entries, in bulk and under
+    the receipt hook's keys, as receive_contribution would have posted them one by one."""
+    received = [c for c in contributions if c.status == Contribution.Status.RECEIVED]
+    if not received:
+        return 0
+    provider_ids = sorted({c.provider_id for c in received if c.provider_id})
+    providers = Provider.objects.in_bulk(provider_ids)
+    specs = [(Account.Kind.SPONSORS, None, None), (Account.Kind.CASH, None, None),
+             *((Account.Kind.POOL, providers[pk], None) for pk in provider_ids)]
+    sponsors, cash, *pools = posting.accounts(*specs)
+    pool_of = dict(zip(provider_ids, pools, strict=True))
+    lots, transactions = [], []
+    for c in received:
+        is_credit = c.kind == Contribution.Kind.CREDIT
+        lots.append(Lot(contribution=c, provider_id=c.provider_id if is_credit else None,
+                        amount=c.amount_granted or c.value,
+                        valid_to=c.valid_to if is_credit else None))
+        transactions.append(LedgerTransaction(
+            key=f"receipt:contribution:{c.pk}", kind=LedgerTransaction.Kind.RECEIPT,
+            on=c.received_on or timezone.localdate(), memo=f"{c} received"[:500]))
+    _bulk(Lot, lots)
+    _bulk(LedgerTransaction, transactions)
+    entries = []
+    for lot, posted in zip(lots, transactions, strict=True):
+        target = pool_of[lot.provider_id] if lot.provider_id else cash
+        entries += [Entry(transaction=posted, account=sponsors, lot=lot, amount=-lot.amount),
+                    Entry(transaction=posted, account=target, lot=lot, amount=lot.amount)]
+    _bulk(Entry, entries)
+    return len(lots)
+
+
+# Of the pool: what a hosted project without an allocation gets, and uses each month.
+ALLOCATION_SHARE = Decimal("0.08")  # of its provider's available credits
+MONTHLY_USE_SHARE = Decimal("0.12")  # of the allocation, for each month since it was made
+USE_MONTHS = 4
+
+
+@transaction.atomic
+def seed_allocations(stdout) -> int:
+    """Allocations for the hosted projects that have none yet (those `seed_demo --projects`
+    made among them), each from one provider's soonest-expiring lots, with its usage over
+    the past months: transactions and entries in bulk, balanced, never overdrawing a pool or
+    an allocation. Safe to run again: a project with an allocation is left alone."""
+    started = time.monotonic()
+    today = timezone.localdate()
+    allocated = Account.objects.filter(kind=Account.Kind.ALLOCATION).values("project")
+    projects = list(Project.objects.filter(status=Project.Status.HOSTED)
+                    .exclude(pk__in=allocated).order_by("pk"))
+    pools = list(Account.objects.filter(kind=Account.Kind.POOL).select_related("provider")
+                 .order_by("provider__name"))
+    if not projects or not pools:
+        return 0
+    pool_ids = [pool.pk for pool in pools]
+    balances: dict[int, list[list]] = {pk: [] for pk in pool_ids}  # pool: [[lot, balance]]
+    for row in (Entry.objects.filter(account__in=pool_ids, lot__valid_to__gte=today)
+                .values("account", "lot").annotate(balance=Sum("amount"))
+                .filter(balance__gt=0).order_by("lot__valid_to", "lot")):
+        balances[row["account"]].append([row["lot"], row["balance"]])
+    first_month = month_start(today, USE_MONTHS)
+    plans = []
+    for n, project in enumerate(projects):
+        pool = pools[n % len(pools)]
+        lots = balances[pool.pk]
+        amount = (sum((b for _, b in lots), Decimal(0)) * ALLOCATION_SHARE).quantize(CENT)
+        if amount <= 0:
+            continue
+        drawn, left = [], amount
+        for held in lots:
+            take = min(held[1], left)
+            if take:
+                drawn.append((held[0], take))
+                held[1] -= take
+                left -= take
+            if not left:
+                break
+        plans.append((project, pool, drawn))
+    if not plans:
+        return 0
+    targets = posting.accounts(*((Account.Kind.ALLOCATION, pool.provider, project.pk)
+                                 for project, pool, _ in plans))
+    consumed = dict(zip(pool_ids, posting.accounts(
+        *((Account.Kind.CONSUMED, pool.provider, None) for pool in pools)), strict=True))
+    transactions, drafts = [], []
+    for (project, pool, drawn), target in zip(plans, targets, strict=True):
+        key = f"scale:{project.pk}:{pool.provider_id}"
+        total = sum((take for _, take in drawn), Decimal(0))
+        transactions.append(LedgerTransaction(
+            key=f"{key}:allocation", kind=LedgerTransaction.Kind.ALLOCATION, on=first_month,
+            memo=f"{usd(total)} of {pool.provider} credits"))
+        drafts.append([(pool, lot, -take) for lot, take in drawn]
+                      + [(target, lot, take) for lot, take in drawn])
+        # Usage each month since, from the allocation's lots in the order they were drawn.
+        use = (total * MONTHLY_USE_SHARE).quantize(CENT)
+        held = [[lot, take] for lot, take in drawn]
+        for back in range(USE_MONTHS, -1, -1):
+            month = month_start(today, back)
+            entries = []
+            left = use
+            for lot_held in held:
+                take = min(lot_held[1], left)
+                if take:
+                    entries += [(target, lot_held[0], -take),
+                                (consumed[pool.pk], lot_held[0], take)]
+                    lot_held[1] -= take
+                    left -= take
+            if entries:
+                transactions.append(LedgerTransaction(
+                    key=f"{key}:usage:{month:%Y-%m}", kind=LedgerTransaction.Kind.USAGE,
+                    on=min(month.replace(day=28), today), memo=f"{usd(use - left)} used"))
+                drafts.append(entries)
+    _bulk(LedgerTransaction, transactions)
+    _bulk(Entry, [Entry(transaction=posted, account=account, lot_id=lot, amount=amount)
+                  for posted, draft in zip(transactions, drafts, strict=True)
+                  for account, lot, amount in draft])
+    stdout.write(f"Credit pool: {len(plans)} allocations to hosted projects and "
+                 f"{len(transactions) - len(plans)} months of usage in "
+                 f"{time.monotonic() - started:.1f} s.")
+    return len(plans)

@@ -15,3 +15,7 @@ scale_seeders: list[Callable[[int, Any], None]] = []
 sponsor_seeders: list[Callable[[int, Any], None]] = []
 # Each adds `count` generated projects (--projects).
 project_seeders: list[Callable[[int, Any], None]] = []
+# Each runs once the generated rows of every programme are in (after --sponsors and
+# --projects), and adds what they call for across programmes: the credit pool's allocations
+# to the hosted projects.
+followup_seeders: list[Callable[[Any], None]] = []

@@ -164,3 +164,71 @@ def test_the_schema_documents_the_api(client, db):
     assert "/api/credits.json" in schema["paths"]
     fields = schema["components"]["schemas"]["ProviderFigures"]["properties"]
     assert {"pledged", "received", "allocated", "used", "expired", "remaining"} <= set(fields)
+
+
+def ledger_counts() -> tuple[int, int, int]:
+    from credits.ledger.models import LedgerTransaction, Lot
+
+    return Lot.objects.count(), LedgerTransaction.objects.count(), Entry.objects.count()
+
+
+def never_negative() -> bool:
+    """No pool, cash pool or allocation holds less than nothing of any lot."""
+    return not (Entry.objects.filter(account__kind__in=[
+        Account.Kind.POOL, Account.Kind.CASH, Account.Kind.ALLOCATION])
+        .values("account", "lot").annotate(total=Sum("amount")).filter(total__lt=0).exists())
+
+
+def test_seed_demo_gives_the_pool_allocations_usage_and_a_lot_expiring_soon(settings, client):
+    from django.core.management import call_command
+
+    from credits.ledger.models import LedgerTransaction, Lot
+    from tests.credits.ledger_helpers import unbalanced_transactions
+
+    settings.CREDITS_PROGRAMME_YEAR = None
+    call_command("seed_demo")
+    first = ledger_counts()
+    allocated = set(Account.objects.filter(kind=Account.Kind.ALLOCATION)
+                    .values_list("project__slug", flat=True))
+    assert {"pytorch", "vllm", "deepspeed", "ray"} <= allocated
+    assert LedgerTransaction.objects.filter(kind=LedgerTransaction.Kind.CASH_COVER).exists()
+    months = {on.replace(day=1) for on in LedgerTransaction.objects.filter(
+        kind=LedgerTransaction.Kind.USAGE).values_list("on", flat=True)}
+    assert len(months) >= 3
+    assert Lot.objects.filter(valid_to__gt=TODAY,
+                              valid_to__lte=TODAY + timedelta(days=60)).exists()
+    assert not unbalanced_transactions() and never_negative()
+    call_command("seed_demo")
+    assert ledger_counts() == first
+    data = client.get(API).json()
+    assert any(row["exhausted_on"] for row in data["providers"])
+    assert Decimal(data["cash"]["allocated"]) > 0
+
+
+def test_seed_demo_scale_posts_receipts_allocations_and_usage_in_bulk(settings):
+    from django.core.management import call_command
+
+    from credits.ledger.models import LedgerTransaction
+    from projects.models import Project
+    from tests.credits.ledger_helpers import unbalanced_transactions
+
+    settings.CREDITS_PROGRAMME_YEAR = None
+    call_command("seed_demo", sponsors=30, projects=400)
+    received = Contribution.objects.filter(status=Contribution.Status.RECEIVED)
+    assert received.count() > 10
+    assert not received.filter(ledger_lot=None).exists()
+    keys = {f"receipt:contribution:{pk}" for pk in received.values_list("pk", flat=True)}
+    assert keys == set(LedgerTransaction.objects.filter(
+        kind=LedgerTransaction.Kind.RECEIPT).values_list("key", flat=True))
+    hosted = Project.objects.filter(status=Project.Status.HOSTED)
+    assert not hosted.exclude(ledger_accounts__kind=Account.Kind.ALLOCATION).exists()
+    assert LedgerTransaction.objects.filter(key__startswith="scale:", kind="usage").exists()
+    assert not unbalanced_transactions() and never_negative()
+    granted = received.aggregate(total=Sum("amount_granted"))["total"]
+    assert -entry_sum(account__kind=Account.Kind.SPONSORS) == granted
+    before = ledger_counts()
+    call_command("seed_demo", sponsors=10)  # new sponsors' receipts; no project twice
+    assert not Contribution.objects.filter(status=Contribution.Status.RECEIVED,
+                                           ledger_lot=None).exists()
+    assert ledger_counts()[0] > before[0]
+    assert not unbalanced_transactions() and never_negative()

@@ -39,6 +39,9 @@ class Command(BaseCommand):
         if options["projects"]:
             for seed_projects in programmes.project_seeders:
                 seed_projects(options["projects"], self.stdout)
+        if options["sponsors"] or options["projects"]:
+            for follow_up in programmes.followup_seeders:
+                follow_up(self.stdout)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {Organization.objects.count()} organizations.\n"
             f"  Staff (admin at /admin/): {demo_accounts.STAFF_EMAIL} / "
