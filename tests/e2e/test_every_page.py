@@ -172,6 +172,52 @@ def credits_staff_pages() -> list[tuple[str, str]]:
     ]
 
 
+def pool_world(maintainer) -> tuple:
+    """A hosted project that `maintainer` maintains, with $40,000 of a provider's credits
+    received, $6,000 of them allocated to it and some used, and a request waiting."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from credits.ledger import posting
+    from credits.services import requests, usage
+    from projects.models import Project, ProjectMaintainer
+    from tests.credits.ledger_helpers import a_pledge, a_provider, received_credit
+
+    today = timezone.localdate()
+    project = Project.objects.filter(status=Project.Status.HOSTED).first()
+    ProjectMaintainer.objects.get_or_create(project=project, user=maintainer)
+    cloud = a_provider()
+    posting.receive_contribution(received_credit(a_pledge(), cloud, "40000",
+                                                 today + timedelta(days=45), today))
+    posting.allocate(project, cloud, Decimal("6000"), key="every-page")
+    allocation = posting.allocation_account(project, cloud)
+    usage.usage_record(allocation=allocation, actor=maintainer, amount="1250.50",
+                       used_on=today, note="GPU CI runners", token="everypage")
+    waiting = requests.request_submit(
+        project=project, actor=maintainer, provider_id=cloud.pk, amount="8000",
+        purpose="Nightly benchmarks on GPUs", starts_on=today,
+        ends_on=today + timedelta(days=120), monthly_use="2000")
+    return project, allocation, waiting
+
+
+def pool_maintainer_pages(maintainer) -> list[tuple[str, str]]:
+    project, allocation, _ = pool_world(maintainer)
+    base = f"/credits/projects/{project.slug}"
+    return [(f"{base}/request/", "pool-request"),
+            (f"{base}/allocations/{allocation.pk}/usage/", "pool-usage"),
+            (f"{base}/usage/import/", "pool-import"), ("/dashboard/", "pool-dashboard")]
+
+
+def pool_staff_pages() -> list[tuple[str, str]]:
+    _, _, waiting = pool_world(UserFactory())
+    admin = "/admin/credits"
+    return [(f"{admin}/resourcerequest/", ""),
+            (f"{admin}/resourcerequest/{waiting.pk}/change/", ""),
+            (f"{admin}/resourcerequest/{waiting.pk}/decide/", "admin-pool-decide"),
+            (f"{admin}/usagerecord/", ""), (f"{admin}/usagerecord/?review=waiting", "")]
+
+
 def projects_staff_pages() -> list[tuple[str, str]]:
     """The projects' admin: its lists, a candidate's page with its sponsorship and an open
     vote with a ballot, each decision's page, a submitted application, the TAC roster."""
@@ -304,6 +350,7 @@ def test_an_organizations_pages_fit_a_phone_and_pass_axe(browser, live_server, d
         ("/accounts/2fa/", ""), ("/accounts/email/", ""), ("/accounts/password/change/", ""),
         *credits_sponsor_pages(org, admin),
         *projects_maintainer_pages(admin),
+        *pool_maintainer_pages(admin),
     ]
     problems = visit_all(browser, live_server.url, pages,
                          login=lambda page: log_in(page, live_server.url, admin.email))
@@ -325,6 +372,7 @@ def test_staff_pages_fit_a_phone_and_pass_axe(browser, live_server, demo):
         ("/admin/billing/invoice/", ""),
         *credits_staff_pages(),
         *projects_staff_pages(),
+        *pool_staff_pages(),
     ]
     problems = visit_all(browser, live_server.url, pages, login=staff_log_in)
     assert not problems, "\n".join(problems)
