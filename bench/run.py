@@ -66,6 +66,8 @@ PAGES = [
     Page("API schema", "/api/openapi.json"),
     Page("Cloud credits", "/credits/"),
     Page("Sponsors API", "/api/sponsors.json"),
+    Page("Credit pool", "/credits/transparency/"),
+    Page("Credit pool API", "/api/credits.json"),
     Page("Projects", "/projects/"),
     Page("Projects, page 2", "/projects/?page=2"),
     Page("Projects, hosted", "/projects/?status=hosted"),

@@ -160,7 +160,8 @@ def test_the_pages_measured_are_the_public_ones_the_dashboards_and_two_changelis
     assert paths[:6] == ["/", "/membership/", "/members/", "/members/?page=2",
                          "/api/members.json", "/api/openapi.json"]
     assert "/dashboard/" in paths
-    assert {"/credits/", "/api/sponsors.json"} <= set(paths)
+    assert {"/credits/", "/api/sponsors.json", "/credits/transparency/",
+            "/api/credits.json"} <= set(paths)
     assert {"/admin/billing/invoice/", "/admin/members/membership/"} <= set(paths)
 
 
