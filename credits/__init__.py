@@ -38,6 +38,14 @@ Where things live:
   a signed link, flagging past the deadline once, figures per sponsor), views_support.py,
   forms_support.py, admin_support.py (read-only, figures per sponsor), the beat task
   `flag_overdue_support`, the queue "Support requests past the SLA".
+- The pool's self-service: models/pool.py (ResourceRequest with its status machine,
+  UsageRecord under a unique key, ExpiryWarning once per lot and threshold);
+  services/requests.py (offers, submit, approve in part or in full with explicit cash cover
+  under the request's lock, reject), services/usage.py (form and all-or-nothing CSV import,
+  excess flagged to staff), services/expiry.py (the daily job `pool_daily`: expiry, then
+  60-day warnings); views_pool.py, forms_pool.py, admin_pool.py (the decision page),
+  pool_receivers.py (the hosted projects' credits on /dashboard/), the queues "Resource
+  requests to decide" and "Usage beyond an allocation".
 """
 
 from decimal import Decimal
