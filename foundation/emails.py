@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
 
-from . import audit
+from . import audit, outbox
 from .models import OutboundEmail
 
 # allauth's messages that carry a login secret (a reset or confirmation link): their body is
@@ -98,7 +98,7 @@ def queue_rendered(
             )
     except IntegrityError:
         return None
-    send_email.delay_on_commit(message.pk)
+    outbox.enqueue(send_email, message.pk)
     return message
 
 
@@ -145,7 +145,7 @@ def send_again(*, email_id: int, actor: Any) -> bool:
     message.save(update_fields=["status", "attempts"])
     audit.record(message, actor=actor, action="email.send_again", old={"status": old},
                  new={"status": message.status}, note=message.last_error)
-    send_email.delay_on_commit(message.pk)
+    outbox.enqueue(send_email, message.pk)
     return True
 
 

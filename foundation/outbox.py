@@ -6,10 +6,12 @@ nothing: `sweep`, on beat, sends again what was committed but never sent after
 OUTBOX_SWEEP_AFTER seconds, and what was sent but not finished after the broker's visibility
 timeout. A task may therefore run more than once; each is idempotent (ENGINEERING.md).
 
-E-mail has an outbox of its own already: each message is an OutboundEmail row written in the
-work's transaction, queued until delivered, and `foundation.tasks.retry_unsent_emails`
-re-enqueues the ones still queued after ten minutes, whether their task never reached the
-broker or the broker lost it. A second row per message would add nothing but writes.
+E-mail goes through it too. Its OutboundEmail row was an outbox of a kind already (written
+with the work, queued until delivered, re-enqueued by `retry_unsent_emails` after ten minutes
+on a quarter-hourly beat, which stays as the net for a retry lost with its countdown), but
+it enqueued with `delay_on_commit`, so a broker that did not answer failed the request that
+had just committed the message; through here it does not, and a message whose publish failed
+goes out within a minute of the broker's return.
 
     outbox.enqueue(push_invoice_to_stripe, invoice.pk)   # instead of .delay_on_commit(...)
 """

@@ -42,7 +42,9 @@ def harness(django_db_blocker):
         app.conf.update(broker_url=h.redis_url, task_always_eager=False)
         _forget_broker_connections(app)
         try:
+            # The portal's secret too: sessions and signed links made here work there.
             with override_settings(CACHES=caches, CELERY_BROKER_URL=h.redis_url,
+                                   SECRET_KEY=h.env["SECRET_KEY"],
                                    EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
                                    EMAIL_HOST="127.0.0.1", EMAIL_PORT=h.smtp.port,
                                    OUTBOX_SWEEP_AFTER=int(h.env["OUTBOX_SWEEP_AFTER"])):

@@ -5,10 +5,8 @@ released and a new worker started. The broker hands the unacknowledged task out 
 its visibility timeout (acks_late, reject_on_worker_lost), the killed task's transaction never
 committed, and each side effect is then found exactly once."""
 
-import json
 import time
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -16,9 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from credits.ledger.models import LedgerTransaction
-from credits.models import Benefit, Contribution, Level, Pledge, Provider, SponsorYear
-from credits.services import pledges
-from credits.services.pledges import Contact, ContributionInput
+from credits.models import Contribution, SponsorYear
 from foundation import emails
 from foundation.accounts.models import Organization
 from foundation.billing import services as billing
@@ -29,8 +25,9 @@ from foundation.models import OutboundEmail
 from members.demo_programme import seed_catalogue
 from members.models import Membership, MembershipTerm
 from members.services import applications
-from tests.accounts.factories import OrganizationFactory, UserFactory
-from tests.billing.webhooks import invoice_event, signature
+from tests.accounts.factories import OrganizationFactory
+from tests.billing.webhooks import invoice_event
+from tests.faults import data
 
 pytestmark = pytest.mark.faults
 
@@ -120,38 +117,13 @@ def test_sigkill_during_renewal_invoice(harness, report, tiers):
 
 @pytest.fixture(scope="module")
 def programme(harness):
-    supporter = Level.objects.create(name="Supporter", threshold_usd=Decimal("250000"), order=3)
-    owner = UserFactory(email="marketing@faults.example", is_staff=True)
-    for key in ("website-placement", "logo-on-slides", "newsletter-mention"):
-        Benefit.objects.create(key=key, title=key.replace("-", " ").capitalize(),
-                               level=supporter, fulfilment=Benefit.Fulfilment.STAFF,
-                               due_days=30, default_owner=owner)
-    return {"aws": Provider.objects.create(name="AWS", services="EC2"), "level": supporter,
-            "staff": UserFactory(email="credits@faults.example", is_staff=True)}
-
-
-CONTACT = Contact(name="Lin Cloud", email="lin@cloud.example", sla_hours=24,
-                  support_channel=Pledge.Channel.EMAIL,
-                  support_channel_value="oss-support@cloud.example",
-                  support_hours="Monday to Friday, 9:00-17:00 PT")
-
-
-def _pledge(programme, contribution: ContributionInput) -> Pledge:
-    org, admin = OrganizationFactory.with_admin()
-    return pledges.pledge_submit(organization=org, actor=admin, contributions=[contribution],
-                                 contact=CONTACT, listed_publicly=True,
-                                 billing_address="1 Cloud Way")
+    return data.programme()
 
 
 def test_sigkill_during_benefit_checklist(harness, report, programme):
-    today = timezone.localdate()
-    pledge = _pledge(programme, ContributionInput(
-        kind="credit", provider=programme["aws"], service="EC2", face_value=Decimal("300000"),
-        valid_from=today, valid_to=today + timedelta(days=365),
-        redemption_method="account_credit"))
+    pledge = data.credit_pledge(programme)
     harness.kill("worker")  # the confirmation's task waits in the queue for the lock below
-    pledges.pledge_confirm(pledge_id=pledge.pk, actor=programme["staff"],
-                           agreement_signed_on=today)
+    data.confirm(programme, pledge)
     kill_while_locked(harness, Organization, pledge.organization_id)
     sponsor_years = SponsorYear.objects.filter(organization_id=pledge.organization_id)
     items = ChecklistItem.objects.filter(
@@ -165,30 +137,12 @@ def test_sigkill_during_benefit_checklist(harness, report, programme):
     assert (items.count(), len(holders), confirmations) == (3, 1, 1)
 
 
-def _webhook(harness, event: dict) -> int:
-    body = json.dumps(event).encode()
-    status, _, _ = harness.get("/stripe/webhook/", method="POST", data=body, headers={
-        "Content-Type": "application/json",
-        "Stripe-Signature": signature(body, harness.webhook_secret)})
-    return status
-
-
-def _cash_invoice(programme, stripe_id: str) -> tuple[Contribution, Invoice]:
-    pledge = _pledge(programme, ContributionInput(kind="cash", cash_amount=Decimal("250000")))
-    pledges.pledge_confirm(pledge_id=pledge.pk, actor=programme["staff"],
-                           agreement_signed_on=timezone.localdate())
-    contribution = pledge.contributions.get()
-    invoice = billing.invoice_stripe_linked(invoice_id=contribution.invoice_id,
-                                            stripe_invoice_id=stripe_id)
-    return contribution, invoice
-
-
 @pytest.mark.parametrize("held", ["invoice", "contribution"])
 def test_sigkill_during_stripe_event_and_ledger_posting(harness, report, programme, held):
     """`invoice`: the event's processing waits for the invoice (a Stripe event mid-way);
     `contribution`: the payment is recorded and the receipt hook waits to post the ledger
     entry (a ledger posting mid-way). Either way: one payment, one ledger transaction."""
-    contribution, invoice = _cash_invoice(programme, f"in_faults_{held}")
+    contribution, invoice = data.cash_invoice(programme, f"in_faults_{held}")
     harness.wait_broker_idle(timeout=SETTLE)
     event = invoice_event("invoice.paid", invoice, event_id=f"evt_faults_{held}")
     started = time.monotonic()
@@ -215,5 +169,5 @@ def test_sigkill_during_stripe_event_and_ledger_posting(harness, report, program
 
 
 def _webhook_accepted(harness, event: dict) -> None:
-    status = _webhook(harness, event)
+    status = data.webhook(harness, event)
     assert status == 200, f"The webhook answered {status}:\n{harness.log('web')}"

@@ -90,7 +90,7 @@ def test_database_and_redis_urls_are_used_for_everything_shared():
                  REDIS_URL="redis://127.0.0.1:6379/3", AWS_STORAGE_BUCKET_NAME="uploads")
     assert found["db"].endswith("postgresql")
     assert found["cache"].endswith("RedisCache")
-    assert found["session"].endswith("backends.cache")
+    assert found["session"].endswith("backends.cached_db")
     assert found["broker"] == "redis://127.0.0.1:6379/3"
     assert found["eager"] is False
     assert found["storage"] == "storages.backends.s3.S3Storage"
