@@ -293,3 +293,17 @@ def test_the_dashboard_shows_each_allocation_in_constant_queries(client, holding
     page, many = dashboard()
     assert page.count('id="allocation-') == 5
     assert many == few
+
+
+def test_usage_beyond_an_allocation_waits_in_staffs_queue_until_reviewed(admin_client, holding):
+    project, person, cloud, allocation = holding
+    record = usage.usage_record(allocation=allocation, actor=person, amount="320",
+                                used_on=TODAY, token="q1")
+    assert "1 usage beyond an allocation" in admin_client.get("/admin/").content.decode()
+    listed = admin_client.get("/admin/credits/usagerecord/?review=waiting").content.decode()
+    assert f"/admin/credits/usagerecord/{record.pk}/change/" in listed
+    admin_client.post("/admin/credits/usagerecord/", {
+        "action": "mark_reviewed", "_selected_action": [record.pk]})
+    record.refresh_from_db()
+    assert record.reviewed_at is not None
+    assert "usage beyond an allocation" not in admin_client.get("/admin/").content.decode()
