@@ -38,7 +38,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy foundation/audit.py foundation/emails.py foundation/uploads.py \
-		foundation/transitions.py foundation/retries.py foundation/pagecache.py \
+		foundation/transitions.py foundation/retries.py foundation/pagecache.py foundation/outbox.py \
 		foundation/accounts/services.py \
 		foundation/billing/services.py foundation/billing/events.py foundation/billing/stripe_sync.py \
 		foundation/checklists/services.py members/services/ credits/services/ projects/services/
