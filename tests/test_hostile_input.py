@@ -9,6 +9,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from html.parser import HTMLParser
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
@@ -25,7 +26,9 @@ from django.utils import timezone
 from zeal import zeal_ignore
 
 from credits.demo import seed_programme
-from credits.models import Contribution, Pledge, SponsorYear
+from credits.ledger import posting
+from credits.ledger.models import Account
+from credits.models import Contribution, Pledge, ResourceRequest, SponsorYear, UsageRecord
 from credits.services import pledges
 from credits.services.pledges import Contact, ContributionInput
 from foundation.accounts.models import Invitation, Organization, OrganizationRole, Role, User
@@ -38,7 +41,9 @@ from members.demo_programme import seed_catalogue
 from members.models import Application, Membership, MembershipTerm
 from members.models import Testimonial as MemberQuote  # pytest would collect Test*
 from members.services import applications
+from projects.models import Project, ProjectMaintainer
 from tests.accounts.factories import OrganizationFactory, UserFactory
+from tests.credits.ledger_helpers import a_pledge, received_credit
 from tests.mfa import activate_totp
 
 pytestmark = pytest.mark.django_db
@@ -244,6 +249,9 @@ class Side:
     pledge: Pledge | None = None
     credit: Contribution | None = None
     sponsor_item: ChecklistItem | None = None
+    # A foundation-hosted project under the organization's slug, maintained by its admin,
+    # with an allocation of the credit pool.
+    allocation: Account | None = None
 
 
 def _side(slug: str, tiers, staff) -> Side:
@@ -293,6 +301,19 @@ def _sponsor(side: Side, aws, staff) -> None:
     side.credit = side.pledge.contributions.get(kind="credit")
 
 
+def _pool_project(side: Side, provider) -> None:
+    """A hosted project named as the organization, its admin maintaining it, with $1,000 of
+    the provider's credits (received from another sponsor) allocated to it."""
+    today = timezone.localdate()
+    project = Project.objects.create(slug=side.org.slug, name=f"{side.org.display_name} Lab",
+                                     status=Project.Status.HOSTED)
+    ProjectMaintainer.objects.create(project=project, user=side.admin)
+    posting.receive_contribution(received_credit(a_pledge(), provider, "5000",
+                                                 today + timedelta(days=90), today))
+    posting.allocate(project, provider, Decimal("1000"), key=f"walk:{side.org.slug}")
+    side.allocation = posting.allocation_account(project, provider)
+
+
 @dataclass
 class World:
     a: Side
@@ -321,6 +342,7 @@ def world(admin_user, settings, django_capture_on_commit_callbacks):
         for side in (a, b):
             _sponsor(side, aws, admin_user)
     for side in (a, b):
+        _pool_project(side, aws)
         side.sponsor_item = ChecklistItem.objects.for_holder(
             SponsorYear.objects.get(organization=side.org)).get(key="online-programme-slot")
     MemberQuote.objects.create(organization=b.org, quote="Neutral home.", author="B's CEO")
@@ -348,6 +370,8 @@ def snapshot(side: Side) -> dict[str, list]:
             holder_id__in=[str(pk) for pk in memberships.values_list("pk", flat=True)]),
         "pledges": Pledge.objects.filter(organization=org),
         "contributions": Contribution.objects.filter(pledge__organization=org),
+        "resource requests": ResourceRequest.objects.filter(project__slug=org.slug),
+        "usage": UsageRecord.objects.filter(allocation=side.allocation),
         "sponsor checklist": ChecklistItem.objects.filter(
             holder_type=ContentType.objects.get_for_model(SponsorYear),
             holder_id__in=[str(pk) for pk in SponsorYear.objects.filter(
@@ -425,6 +449,7 @@ def values_for(world: World, name: str, converter: str, view) -> list[str]:
         "item_id": [a.item.pk, b.item.pk, a.sponsor_item.pk, b.sponsor_item.pk, 0, *huge],
         "pledge_id": [a.pledge.pk, b.pledge.pk, 0, *huge],
         "contribution_id": [a.credit.pk, b.credit.pk, 0, *huge],
+        "allocation_id": [a.allocation.pk, b.allocation.pk, 0, *huge],
         "user_id": [a.member.pk, a.admin.pk, b.admin.pk, 0, *huge],
         "invitation_id": [a.invitation.pk, b.invitation.pk, 0, *huge],
         "organization_id": [a.org.pk, b.org.pk, 0, *huge],
@@ -647,7 +672,11 @@ def _visitors(world: World) -> list[tuple[str, User | None, set[str]]]:
                                          f"{dashboard}/people/{a.member.pk}/roles/",
                                          "/credits/pledge/",
                                          f"/credits/pledges/{a.pledge.pk}/contact/",
-                                         f"/credits/benefits/{a.sponsor_item.pk}/"}),
+                                         f"/credits/benefits/{a.sponsor_item.pk}/",
+                                         f"/credits/projects/{a.org.slug}/request/",
+                                         f"/credits/projects/{a.org.slug}/allocations/"
+                                         f"{a.allocation.pk}/usage/",
+                                         f"/credits/projects/{a.org.slug}/usage/import/"}),
         ("staff", world.staff, {f"/admin/accounts/organization/{a.org.pk}/change/",
                                 "/admin/accounts/organization/add/",
                                 f"/admin/members/tier/{a.completed.tier_id}/fee-bands/",
