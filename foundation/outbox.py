@@ -20,8 +20,8 @@ import functools
 import logging
 from datetime import timedelta
 
-from celery import Task, current_app
-from celery.signals import task_postrun
+from celery import Task, current_app, current_task
+from celery.signals import before_task_publish, task_postrun
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -83,11 +83,28 @@ def sweep() -> int:
     return sent
 
 
+def _outbox_id(request) -> int | None:
+    """The row a running task came from: a custom header is an attribute of the request in a
+    worker, and in `headers` when run eagerly."""
+    return (getattr(request, HEADER, None)
+            or (getattr(request, "headers", None) or {}).get(HEADER))
+
+
+@before_task_publish.connect(weak=False)
+def _keep_on_retry(headers=None, **kwargs) -> None:
+    """A task retrying itself is published again without its custom headers: give the retry
+    its row's id, so that it is marked done when it succeeds."""
+    if current_task is None or headers is None or HEADER in headers:
+        return
+    pk = _outbox_id(current_task.request)
+    if pk and headers.get("id") == current_task.request.id:
+        headers[HEADER] = pk
+
+
 @task_postrun.connect(weak=False)
 def _finished(sender=None, state=None, **kwargs) -> None:
     """A task from the outbox ran to its end (succeeded, or failed for good and recorded its
     failure for staff): done. One that will be retried is not."""
-    request = getattr(sender, "request", None)
-    pk = getattr(request, HEADER, None) or (getattr(request, "headers", None) or {}).get(HEADER)
+    pk = _outbox_id(getattr(sender, "request", None))
     if pk and state in ("SUCCESS", "FAILURE"):
         OutboxTask.objects.filter(pk=pk, done_at=None).update(done_at=timezone.now())
