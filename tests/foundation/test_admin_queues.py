@@ -88,7 +88,8 @@ class Rows:
     def __init__(self, agreement: AgreementVersion, tiers, submitter):
         self.agreement, self.tiers, self.submitter = agreement, tiers, submitter
         self.queued: dict[str, set[int]] = {title: set() for title in [
-            "Overdue benefit items", "Overdue invoices", "Failed e-mails",
+            "Overdue benefit items", "Overdue invoices", "Invoices not synced with Stripe",
+            "Failed e-mails",
             "Failed Stripe events", "Applications to decide", "Eligibility checks",
             "Pledges to confirm", "Projects to review", "Projects to decide",
             "Candidates waiting for a vote", "TAC votes closing soon"]}
@@ -105,14 +106,15 @@ class Rows:
         if queued:
             self.queued["Overdue benefit items"].add(item.pk)
 
-    def invoice(self, status, due, queued: bool) -> None:
+    def invoice(self, status, due, queued: bool, *, issued=None, sync_error: str = "") -> None:
         n = self._next()
         invoice = Invoice.objects.create(
             organization=OrganizationFactory(), status=status, due_date=due,
             number=None if status == Invoice.Status.DRAFT else f"2026-{n:05}",
-            billing_name="Acme", total="25000.00")
+            billing_name="Acme", total="25000.00", issue_date=issued, sync_error=sync_error)
         if queued:
-            self.queued["Overdue invoices"].add(invoice.pk)
+            self.queued["Invoices not synced with Stripe" if sync_error
+                        else "Overdue invoices"].add(invoice.pk)
 
     def email(self, status, created, queued: bool) -> None:
         email = OutboundEmail.objects.create(key=f"test-{self._next()}", kind="test",
@@ -188,6 +190,12 @@ class Rows:
         self.invoice(invoice_status.PAID, TODAY - 60 * DAY, False)
         self.invoice(invoice_status.VOID, TODAY - 60 * DAY, False)
         self.invoice(invoice_status.DRAFT, TODAY - 60 * DAY, False)
+        unreachable = "APIConnectionError('Unexpected error communicating with Stripe.')"
+        self.invoice(invoice_status.OPEN, TODAY + 30 * DAY, True, issued=TODAY - 9 * DAY - back,
+                     sync_error=unreachable)
+        self.invoice(invoice_status.VOID, None, True, issued=TODAY - DAY,
+                     sync_error=f"Could not update the Stripe invoice: {unreachable}")
+        self.invoice(invoice_status.OPEN, TODAY + 30 * DAY, False, issued=TODAY - 60 * DAY)
         now = timezone.now()
         email_status = OutboundEmail.Status
         self.email(email_status.FAILED, now - 2 * DAY - back, True)
@@ -251,6 +259,9 @@ def test_each_queue_shows_its_count_and_oldest_date_in_words(admin_client, rows)
                                   f"oldest due {written(TODAY - 3 * DAY)}"],
         "Overdue invoices": ["Overdue invoices", "2 overdue invoices",
                              f"oldest due {written(TODAY - 20 * DAY)}"],
+        "Invoices not synced with Stripe": ["Invoices not synced with Stripe",
+                                            "2 invoices not synced with Stripe",
+                                            f"oldest issued {written(TODAY - 9 * DAY)}"],
         "Failed e-mails": ["Failed e-mails", "2 failed e-mails",
                            f"oldest queued {written(TODAY - 2 * DAY)}"],
         "Failed Stripe events": ["Failed Stripe events", "2 failed Stripe events",
@@ -325,7 +336,7 @@ def test_staff_see_only_the_queues_of_tables_they_may_view(client, rows):
     clerk.user_permissions.add(Permission.objects.get(codename="view_invoice"))
     client.force_login(clerk)
     shown = queue_rows(client.get("/admin/"))
-    assert list(shown) == ["Overdue invoices"]
+    assert list(shown) == ["Overdue invoices", "Invoices not synced with Stripe"]
     assert shown["Overdue invoices"]["cells"][1] == "2 overdue invoices"
 
 
