@@ -67,6 +67,10 @@ app.conf.beat_schedule = {
         "task": "foundation.tasks.sweep_outbox",
         "schedule": 10.0,
     },
+    "clear-expired-sessions": {
+        "task": "foundation.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=45),
+    },
     "retry-unsent-emails": {
         "task": "foundation.tasks.retry_unsent_emails",
         "schedule": crontab(minute="*/15"),

@@ -1,8 +1,10 @@
 import logging
 from datetime import timedelta
+from importlib import import_module
 from smtplib import SMTPException
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from . import emails, outbox, retries
@@ -57,3 +59,10 @@ def retry_unsent_emails() -> int:
 def sweep_outbox() -> int:
     """Beat: send again the outbox's tasks that never reached the broker or that it lost."""
     return outbox.sweep()
+
+
+@shared_task
+def clear_expired_sessions() -> None:
+    """Beat, daily: sessions are kept in the database (cached_db), which holds on to expired
+    ones until they are cleared."""
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
