@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from credits import usd
 from credits.ledger.models import Entry
 from projects.models import Project
+from projects.selectors import is_maintainer
 
 from .forms_pool import ResourceRequestForm, UsageForm, UsageImportForm
 from .models import UsageRecord
@@ -118,7 +119,9 @@ def import_usage(request, slug: str):
                 words += (f" {usd(done.excess)} is beyond the allocations: the foundation’s "
                           "staff are told.")
             messages.success(request, words)
-            return redirect(_dashboard(project))
+            # Staff who do not maintain the project have it on no dashboard: the page again.
+            return redirect(_dashboard(project) if is_maintainer(request.user, project)
+                            else request.path)
     return render(request, "credits/pool/import.html", {
         "project": project, "form": form,
         "allocations": usage.allocations_of(project).select_related("provider"),

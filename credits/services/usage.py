@@ -142,7 +142,8 @@ def usage_record(*, allocation: Account, actor: User, amount: Any, used_on: date
         errors.add(NON_FIELD_ERRORS, "This form has expired: open it again.")
     errors.raise_any()
     assert used_on is not None
-    record, _ = _record(Line(allocation, value, used_on, note.strip(), f"usage:form:{token}"),
+    key = f"usage:form:{allocation.pk}:{token}"  # a token counts once per allocation
+    record, _ = _record(Line(allocation, value, used_on, note.strip(), key),
                         actor=actor, source=UsageRecord.Source.FORM)
     return record
 

@@ -307,3 +307,22 @@ def test_usage_beyond_an_allocation_waits_in_staffs_queue_until_reviewed(admin_c
     record.refresh_from_db()
     assert record.reviewed_at is not None
     assert "usage beyond an allocation" not in admin_client.get("/admin/").content.decode()
+
+
+def test_a_forms_token_counts_once_per_allocation_only(holding):
+    project, person, cloud, allocation = holding
+    second = allocated(project, credits_in_pool(), "100", key="test:second")
+    first = usage.usage_record(allocation=allocation, actor=person, amount="10",
+                               used_on=TODAY, token="same")
+    other = usage.usage_record(allocation=second, actor=person, amount="20", used_on=TODAY,
+                               token="same")
+    assert first != other and other.allocation == second and other.amount == Decimal("20.00")
+
+
+def test_staff_import_for_a_project_and_come_back_to_the_page(admin_client, holding):
+    project, person, cloud, allocation = holding
+    url = f"/credits/projects/{project.slug}/usage/import/"
+    response = admin_client.post(url, {"file": SimpleUploadedFile(
+        "usage.csv", csv_of("allocation,date,amount", f"{allocation.pk},{TODAY},10"))})
+    assert response.status_code == 302 and response["Location"] == url
+    assert UsageRecord.objects.get().recorded_by.is_staff
