@@ -359,3 +359,19 @@ def test_the_request_page_is_a_404_for_anyone_but_a_hosted_projects_maintainer(c
     assert client.post(request_url(project), {"provider": "1"}).status_code == 404
     client.logout()
     assert client.get(request_url(project)).status_code == 302  # to the sign-in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_request_approved_twice_at_once_allocates_once():
+    staff = UserFactory(is_staff=True)
+    cloud = credits_in_pool(amount="100")
+    project, person = maintained()
+    request = ask(project, person, cloud, amount="40", monthly_use="10")
+
+    def approve():
+        return requests.request_approve(request_id=request.pk, actor=staff, amount="40")
+
+    at_once(approve, approve)
+
+    assert balances.allocation_balance(project, cloud) == Decimal("40.00")
+    assert AuditEntry.objects.filter(action="resource_request.approve").count() == 1
