@@ -299,7 +299,8 @@ def test_public_pages_fit_a_phone_and_pass_axe(browser, live_server, demo):
     pages = [
         ("/", "home"), ("/membership/", "membership"), ("/members/", "directory"),
         ("/members/?page=2", ""), ("/members/?tier=general&q=a", ""), ("/members/?q=zzz", ""),
-        ("/credits/", "credits"), ("/projects/", "projects"),
+        ("/credits/", "credits"), ("/credits/transparency/", "transparency"),
+        ("/projects/", "projects"),
         ("/projects/?status=archived&category=vertical&q=a", ""), ("/projects/?q=zzz", ""),
         ("/projects/pytorch/", "project"), ("/projects/vllm/", ""),
         ("/api/docs", ""), ("/accounts/login/", "login"), ("/accounts/signup/", "signup"),
@@ -370,6 +371,7 @@ def test_staff_pages_fit_a_phone_and_pass_axe(browser, live_server, demo):
         ("/admin/", "admin"), ("/styleguide/", "styleguide"), ("/admin/accounts/organization/", ""),
         ("/admin/members/application/", ""), ("/admin/members/membership/", ""),
         ("/admin/billing/invoice/", ""),
+        ("/admin/credits/ledgertransaction/burn-down/", "admin-burndown"),
         *credits_staff_pages(),
         *projects_staff_pages(),
         *pool_staff_pages(),
