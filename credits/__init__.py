@@ -32,6 +32,11 @@ Where things live:
   cover), `expire_lapsed` (once per lot). balances.py: `available`, `soonest_expiry`,
   `cash_available`, `allocation_balance`, `pool_figures` (three queries), derived from the
   entries; nothing stores a balance.
+- transparency.py: what the public and staff see of the pool (per provider and the cash
+  pool's figures, each provider's burn-down: usage per month, what is left, the forecast from
+  the trailing three complete months), in four queries; burndown_svg.py draws the chart as
+  inline SVG; views_transparency.py serves /credits/transparency/ (cached) and staff's
+  burn-down (mounted in the ledger's admin); api.py's /api/credits.json gives the same.
 - Support within the sponsor's SLA: models/support.py (SupportRequest: the contact and SLA as
   sent, deadline, acknowledgement, answer, first response, staff flag), services/support.py
   (which pledge's contact answers for an allocation, sending, the contact's response through
