@@ -41,7 +41,8 @@ def nice_ceiling(value: Decimal) -> Decimal:
 def forecast_points(burndown: Burndown) -> list[Decimal]:
     """What is left at the end of each month after this one at the forecast's pace, until it
     reaches zero or FORECAST_MONTHS have passed."""
-    pace, left, points = burndown.monthly_pace, burndown.left, []
+    pace, left = burndown.monthly_pace, burndown.left
+    points: list[Decimal] = []
     if not pace or left <= 0:
         return points
     while left > 0 and len(points) < FORECAST_MONTHS:
