@@ -157,7 +157,9 @@ def test_postgres_restarted_under_load(harness, webhooks_on, report):
         time.sleep(3)
         down_at = time.monotonic()
         harness.stop_postgres()
-        time.sleep(OUTAGE_SECONDS)
+        time.sleep(1)
+        health_status, _, health = harness.get("/healthz")
+        time.sleep(OUTAGE_SECONDS - 1)
         harness.start_postgres()
         up_at = time.monotonic()
 
@@ -186,6 +188,7 @@ def test_postgres_restarted_under_load(harness, webhooks_on, report):
                                      and headers.get("Retry-After") == "30")
                    )]
     assert bad == [], bad
+    assert health_status == 503 and json.loads(health)["failing"] == ["database"], health
     assert all(b"Traceback" not in a[3] for a in load.answers)
     assert statuses[("dashboard", 503)] and statuses[("invoice", 503)]
     assert recovered is not None, Counter(
@@ -217,8 +220,9 @@ def test_postgres_restarted_under_load(harness, webhooks_on, report):
         f"{harness.web_workers} workers): {len(during)} requests meanwhile, "
         f"{sum(n for (_, s), n in statuses.items() if s == 503)} answered 503 with the "
         f"portal's page, {sum(n for (_, s), n in statuses.items() if s == 200)} 200 (pages "
-        f"needing no database), 0 tracebacks; all 200 again within {recovered + 1:.0f} s of its "
-        f"start, gunicorn not restarted; {interrupted} writes interrupted, "
+        f"needing no database), 0 tracebacks, /healthz 503 naming the database; all 200 "
+        f"again within {recovered + 1:.0f} s of its start, gunicorn not restarted; "
+        f"{interrupted} writes interrupted, "
         f"{sum(w.done for w in writers)} made: 0 unbalanced ledger transactions, 0 invoices "
         f"whose total differs from its lines, {stored} webhook events stored once and "
         f"{paid} payments from them, 0 double payments")
