@@ -20,7 +20,7 @@ import functools
 import logging
 from datetime import timedelta
 
-from celery import Task, current_app, current_task
+from celery import Task, current_app
 from celery.signals import before_task_publish, task_postrun
 from django.conf import settings
 from django.db import transaction
@@ -94,10 +94,11 @@ def _outbox_id(request) -> int | None:
 def _keep_on_retry(headers=None, **kwargs) -> None:
     """A task retrying itself is published again without its custom headers: give the retry
     its row's id, so that it is marked done when it succeeds."""
-    if current_task is None or headers is None or HEADER in headers:
+    running = current_app.current_task
+    if running is None or headers is None or HEADER in headers:
         return
-    pk = _outbox_id(current_task.request)
-    if pk and headers.get("id") == current_task.request.id:
+    pk = _outbox_id(running.request)
+    if pk and headers.get("id") == running.request.id:
         headers[HEADER] = pk
 
 
