@@ -368,10 +368,13 @@ def seed_allocations(stdout) -> int:
         return 0
     pool_ids = [pool.pk for pool in pools]
     balances: dict[int, list[list]] = {pk: [] for pk in pool_ids}  # pool: [[lot, balance]]
+    received: dict[int, date] = {}  # lot: when it was received
     for row in (Entry.objects.filter(account__in=pool_ids, lot__valid_to__gte=today)
-                .values("account", "lot").annotate(balance=Sum("amount"))
+                .values("account", "lot", "lot__contribution__received_on")
+                .annotate(balance=Sum("amount"))
                 .filter(balance__gt=0).order_by("lot__valid_to", "lot")):
         balances[row["account"]].append([row["lot"], row["balance"]])
+        received[row["lot"]] = row["lot__contribution__received_on"] or today
     first_month = month_start(today, USE_MONTHS)
     plans = []
     for n, project in enumerate(projects):
@@ -400,8 +403,10 @@ def seed_allocations(stdout) -> int:
     for (project, pool, drawn), target in zip(plans, targets, strict=True):
         key = f"scale:{project.pk}:{pool.provider_id}"
         total = sum((take for _, take in drawn), Decimal(0))
+        # Allocated once its lots were in: never before the last of them was received.
+        allocated_on = max([first_month, *(received[lot] for lot, _ in drawn)])
         transactions.append(LedgerTransaction(
-            key=f"{key}:allocation", kind=LedgerTransaction.Kind.ALLOCATION, on=first_month,
+            key=f"{key}:allocation", kind=LedgerTransaction.Kind.ALLOCATION, on=allocated_on,
             memo=f"{usd(total)} of {pool.provider} credits"))
         drafts.append([(pool, lot, -take) for lot, take in drawn]
                       + [(target, lot, take) for lot, take in drawn])
@@ -410,6 +415,9 @@ def seed_allocations(stdout) -> int:
         held = [[lot, take] for lot, take in drawn]
         for back in range(USE_MONTHS, -1, -1):
             month = month_start(today, back)
+            used_on = min(month.replace(day=28), today)
+            if used_on < allocated_on:
+                continue
             entries = []
             left = use
             for lot_held in held:
@@ -422,7 +430,7 @@ def seed_allocations(stdout) -> int:
             if entries:
                 transactions.append(LedgerTransaction(
                     key=f"{key}:usage:{month:%Y-%m}", kind=LedgerTransaction.Kind.USAGE,
-                    on=min(month.replace(day=28), today), memo=f"{usd(use - left)} used"))
+                    on=used_on, memo=f"{usd(use - left)} used"))
                 drafts.append(entries)
     _bulk(LedgerTransaction, transactions)
     _bulk(Entry, [Entry(transaction=posted, account=account, lot_id=lot, amount=amount)

@@ -222,7 +222,11 @@ def test_seed_demo_scale_posts_receipts_allocations_and_usage_in_bulk(settings):
         kind=LedgerTransaction.Kind.RECEIPT).values_list("key", flat=True))
     hosted = Project.objects.filter(status=Project.Status.HOSTED)
     assert not hosted.exclude(ledger_accounts__kind=Account.Kind.ALLOCATION).exists()
-    assert LedgerTransaction.objects.filter(key__startswith="scale:", kind="usage").exists()
+    scale = LedgerTransaction.objects.filter(key__startswith="scale:")
+    allocated_on = dict(scale.filter(kind="allocation").values_list("key", "on"))
+    usage = scale.filter(kind="usage").values_list("key", "on")
+    assert usage and all(on >= allocated_on[key.split(":usage:")[0] + ":allocation"]
+                         for key, on in usage)
     assert not unbalanced_transactions() and never_negative()
     granted = received.aggregate(total=Sum("amount_granted"))["total"]
     assert -entry_sum(account__kind=Account.Kind.SPONSORS) == granted
