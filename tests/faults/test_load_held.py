@@ -71,6 +71,7 @@ def scale(harness):
     harness.stop("web")
     harness.stop("worker")
     saved_url = harness.env["DATABASE_URL"]
+    saved_secret = harness.env.get("STRIPE_WEBHOOK_SECRET")
     harness.psql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
     harness.psql(f'CREATE DATABASE "{DATABASE}"')
     harness.env["DATABASE_URL"] = saved_url.rsplit("/", 1)[0] + f"/{DATABASE}"
@@ -96,7 +97,10 @@ def scale(harness):
         database.close()
         database.settings_dict["NAME"] = saved_name
         harness.env["DATABASE_URL"] = saved_url
-        harness.env.pop("STRIPE_WEBHOOK_SECRET", None)
+        if saved_secret is None:
+            harness.env.pop("STRIPE_WEBHOOK_SECRET", None)
+        else:
+            harness.env["STRIPE_WEBHOOK_SECRET"] = saved_secret
         harness.web_workers = saved_workers
         harness.psql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
         pagecache.invalidate()  # no page of the scale data stays cached

@@ -101,11 +101,16 @@ class Writer(threading.Thread):
 
 @pytest.fixture
 def webhooks_on(harness):
-    """gunicorn restarted with the webhook secret the deliveries are signed with."""
+    """gunicorn restarted with the webhook secret the deliveries are signed with; the
+    harness's own put back afterwards."""
+    saved = harness.env.get("STRIPE_WEBHOOK_SECRET")
     harness.env["STRIPE_WEBHOOK_SECRET"] = WEBHOOK_SECRET
     harness.restart("web")
     yield
-    harness.env.pop("STRIPE_WEBHOOK_SECRET", None)
+    if saved is None:
+        harness.env.pop("STRIPE_WEBHOOK_SECRET", None)
+    else:
+        harness.env["STRIPE_WEBHOOK_SECRET"] = saved
     harness.restart("web")
 
 
