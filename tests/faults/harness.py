@@ -10,7 +10,8 @@ also points this test process's ORM, cache and Celery producer at the harness's 
     h.base_url                          # gunicorn, e.g. "http://127.0.0.1:41234"
     h.database_url, h.redis_url         # the harness's services
     h.env                               # the environment the portal's processes run with
-    h.webhook_secret                    # STRIPE_WEBHOOK_SECRET of the portal's processes
+    h.webhook_secret                    # STRIPE_WEBHOOK_SECRET of the portal's processes,
+                                        # unless h.env names another
     h.psql(sql, params) -> rows         # one statement on a connection of its own
     with h.row_lock(sql, params): ...   # hold a SELECT ... FOR UPDATE's locks meanwhile
     h.start_process(name)               # name in PROCESSES: "web", "worker", "beat"
@@ -224,13 +225,13 @@ class Harness:
             "MEDIA_ROOT": str(self.dir / "media"),
             "EMAIL_URL": f"smtp://{HOST}:{self.smtp.port}",
             "STRIPE_SECRET_KEY": "",
-            "STRIPE_WEBHOOK_SECRET": self.webhook_secret,
             "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
             "OUTBOX_SWEEP_AFTER": str(OUTBOX_SWEEP_AFTER),
             "CONN_MAX_AGE": "60",
             "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
         }
+        self.env.pop("STRIPE_WEBHOOK_SECRET", None)  # self.webhook_secret unless set here
         self._init_postgres()
         self.start_postgres()
         self.start_redis()
@@ -412,7 +413,9 @@ class Harness:
             raise RuntimeError(f"{name} runs already")
         log = self._logs.get(name) or open(self.dir / f"{name}.log", "a")  # noqa: SIM115
         self._logs[name] = log
-        process = subprocess.Popen(self._command(name), cwd=ROOT, env=self.env, stdout=log,
+        # The webhook secret by default: a scenario may set its own in env, or take it out.
+        env = {"STRIPE_WEBHOOK_SECRET": self.webhook_secret, **self.env}
+        process = subprocess.Popen(self._command(name), cwd=ROOT, env=env, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         self.processes[name] = process
         if name == "web":

@@ -106,6 +106,7 @@ def test_redis_restarted_with_tasks_queued_and_pages_served(harness, report):
                 for _ in range(OUTAGE_PLEDGES)]
     event = invoice_event("invoice.paid", invoice, event_id="evt_faults_redis")
     webhook_status = data.webhook(harness, event)
+    assert webhook_status == 200, harness.log("web")
     time.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - down_at)))
     harness.start_redis()
     outage = time.monotonic() - down_at
