@@ -3,6 +3,7 @@ each linking to a changelist that lists exactly those rows."""
 
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
@@ -12,7 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from credits.models import Pledge
+from credits.ledger.models import Account, LedgerTransaction
+from credits.models import Pledge, Provider, ResourceRequest, SupportRequest, UsageRecord
 from foundation import admin_queues
 from foundation.billing.models import Invoice, StripeEvent
 from foundation.checklists.models import ChecklistItem
@@ -92,8 +94,11 @@ class Rows:
             "Failed e-mails",
             "Failed Stripe events", "Applications to decide", "Eligibility checks",
             "Pledges to confirm", "Projects to review", "Projects to decide",
-            "Candidates waiting for a vote", "TAC votes closing soon"]}
+            "Candidates waiting for a vote", "TAC votes closing soon",
+            "Resource requests to decide", "Support requests past the SLA",
+            "Usage beyond an allocation"]}
         self.n = 0
+        self._held: tuple | None = None
 
     def _next(self) -> int:
         self.n += 1
@@ -156,6 +161,74 @@ class Rows:
         Pledge.objects.filter(pk=pledge.pk).update(created_at=submitted)
         if queued:
             self.queued["Pledges to confirm"].add(pledge.pk)
+
+    def holding(self) -> tuple:
+        """A hosted project, a provider, the confirmed pledge that gave its credits and the
+        project's allocation ledger account, made once: the credit pool's rows hang off them."""
+        if self._held is None:
+            n = self._next()
+            project = Project.objects.create(slug=f"hosted-{n}", name=f"Hosted {n}",
+                                             status=Project.Status.HOSTED)
+            provider = Provider.objects.create(name=f"Cloud {n}")
+            pledge = Pledge.objects.create(
+                organization=OrganizationFactory(), year=TODAY.year,
+                status=Pledge.Status.CONFIRMED, contact_name="Lin Cloud",
+                contact_email="lin@cloud.example", sla_hours=24, support_channel="email",
+                support_channel_value="lin@cloud.example")
+            allocation = Account.objects.create(
+                key=f"allocation:{project.pk}:{provider.pk}", kind=Account.Kind.ALLOCATION,
+                provider=provider, project=project)
+            self._held = project, provider, pledge, allocation
+        return self._held
+
+    def resource_request(self, status, asked, queued: bool) -> None:
+        project, provider, _, _ = self.holding()
+        decided = status != ResourceRequest.Status.SUBMITTED
+        request = ResourceRequest.objects.create(
+            project=project, provider=provider, requested_by=self.submitter,
+            amount="400.00", purpose="CI runners", starts_on=TODAY,
+            ends_on=TODAY + 180 * DAY, monthly_use="50.00", status=status,
+            approved_amount="400.00" if status == ResourceRequest.Status.APPROVED else None,
+            decided_at=timezone.now() if decided else None)
+        ResourceRequest.objects.filter(pk=request.pk).update(created_at=asked)
+        if queued:
+            self.queued["Resource requests to decide"].add(request.pk)
+
+    def support_request(self, deadline, queued: bool, *, flagged: bool = True,
+                        status=SupportRequest.Status.SENT) -> None:
+        """Sent 24 hours before its `deadline`; flagged to staff an hour after it when
+        `flagged`; responded to two hours after it when `status` is not SENT."""
+        _, _, pledge, allocation = self.holding()
+        responded = deadline + DAY / 12 if status != SupportRequest.Status.SENT else None
+        request = SupportRequest.objects.create(
+            allocation=allocation, pledge=pledge, requested_by=self.submitter,
+            subject=f"GPU quota {self._next()}", message="Our jobs cannot start.",
+            contact_name="Lin Cloud", contact_email="lin@cloud.example", sla_hours=24,
+            status=status, sent_at=deadline - DAY, deadline=deadline,
+            acknowledged_at=responded if status == SupportRequest.Status.ACKNOWLEDGED else None,
+            answered_at=responded if status == SupportRequest.Status.ANSWERED else None,
+            answer="Done." if status == SupportRequest.Status.ANSWERED else "",
+            first_response_at=responded,
+            flagged_at=deadline + DAY / 24 if flagged else None)
+        if queued:
+            self.queued["Support requests past the SLA"].add(request.pk)
+
+    def usage(self, excess: str, recorded, queued: bool, *, reviewed: bool = False) -> None:
+        """$100 of usage recorded then, `excess` of it beyond the allocation (its ledger
+        transaction is written bare: the queue reads only the record)."""
+        _, _, _, allocation = self.holding()
+        key = f"usage:test:{self._next()}"
+        posted = LedgerTransaction.objects.create(key=key, kind=LedgerTransaction.Kind.USAGE,
+                                                  on=recorded.date())
+        record = UsageRecord.objects.create(
+            allocation=allocation, key=key, amount=Decimal("100.00"), used_on=recorded.date(),
+            source=UsageRecord.Source.FORM, excess=Decimal(excess),
+            recorded_by=self.submitter, ledger_transaction=posted,
+            reviewed_at=recorded + DAY if reviewed else None,
+            reviewed_by=self.submitter if reviewed else None)
+        UsageRecord.objects.filter(pk=record.pk).update(recorded_at=recorded)
+        if queued:
+            self.queued["Usage beyond an allocation"].add(record.pk)
 
     def project(self, status, changed, queued: str = "", *, vote_closes=None,
                 vote_queued: bool = False) -> None:
@@ -239,6 +312,23 @@ class Rows:
         self.project(project.CANDIDATE, now - 90 * DAY, vote_closes=now + 5 * DAY,
                      vote_queued=True)
         self.project(project.CANDIDATE, now - 90 * DAY, vote_closes=now + 30 * DAY)
+        request_status = ResourceRequest.Status
+        self.resource_request(request_status.SUBMITTED, now - 7 * DAY - back, True)
+        self.resource_request(request_status.SUBMITTED, now, True)
+        self.resource_request(request_status.APPROVED, now - 90 * DAY, False)
+        self.resource_request(request_status.REJECTED, now - 90 * DAY, False)
+        support_status = SupportRequest.Status
+        self.support_request(now - 3 * DAY - back, True)
+        self.support_request(now - 2 * DAY / 24, True)
+        # Answered or acknowledged late, after it was flagged: no longer waiting.
+        self.support_request(now - 90 * DAY, False, status=support_status.ANSWERED)
+        self.support_request(now - 90 * DAY, False, status=support_status.ACKNOWLEDGED)
+        # Past its deadline, but the beat job has not flagged it yet.
+        self.support_request(now - 90 * DAY, False, flagged=False)
+        self.usage("25.00", now - 11 * DAY - back, True)
+        self.usage("100.00", now, True)
+        self.usage("0.00", now - 90 * DAY, False)
+        self.usage("40.00", now - 90 * DAY, False, reviewed=True)
 
 
 @pytest.fixture
@@ -277,6 +367,15 @@ def test_each_queue_shows_its_count_and_oldest_date_in_words(admin_client, rows)
                                           f"oldest sponsored {written(TODAY - 10 * DAY)}"],
         "TAC votes closing soon": ["TAC votes closing soon", "2 TAC votes closing soon",
                                    f"oldest closing {written(TODAY + 2 * DAY)}"],
+        "Resource requests to decide": ["Resource requests to decide",
+                                        "2 resource requests to decide",
+                                        f"oldest asked {written(TODAY - 7 * DAY)}"],
+        "Support requests past the SLA": ["Support requests past the SLA",
+                                          "2 support requests past the SLA",
+                                          f"oldest due {written(TODAY - 3 * DAY)}"],
+        "Usage beyond an allocation": ["Usage beyond an allocation",
+                                       "2 usages beyond an allocation",
+                                       f"oldest recorded {written(TODAY - 11 * DAY)}"],
     }
 
 
