@@ -21,7 +21,7 @@ def register_queues() -> None:
                        status=ResourceRequest.Status.SUBMITTED),
                    "created_at", {"status__exact": ResourceRequest.Status.SUBMITTED},
                    date_word="asked"))
-    register(Queue("Usage beyond an allocation", "usage beyond an allocation",
-                   "usages beyond an allocation",
+    register(Queue("Usage beyond an allocation", "usage report beyond its allocation",
+                   "usage reports beyond their allocation",
                    lambda today: UsageRecord.objects.filter(excess__gt=0, reviewed_at=None),
                    "recorded_at", {"review": "waiting"}, date_word="recorded"))

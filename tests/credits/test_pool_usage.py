@@ -299,14 +299,14 @@ def test_usage_beyond_an_allocation_waits_in_staffs_queue_until_reviewed(admin_c
     project, person, cloud, allocation = holding
     record = usage.usage_record(allocation=allocation, actor=person, amount="320",
                                 used_on=TODAY, token="q1")
-    assert "1 usage beyond an allocation" in admin_client.get("/admin/").content.decode()
+    assert "1 usage report beyond its allocation" in admin_client.get("/admin/").content.decode()
     listed = admin_client.get("/admin/credits/usagerecord/?review=waiting").content.decode()
     assert f"/admin/credits/usagerecord/{record.pk}/change/" in listed
     admin_client.post("/admin/credits/usagerecord/", {
         "action": "mark_reviewed", "_selected_action": [record.pk]})
     record.refresh_from_db()
     assert record.reviewed_at is not None
-    assert "usage beyond an allocation" not in admin_client.get("/admin/").content.decode()
+    assert "usage report beyond" not in admin_client.get("/admin/").content.decode()
 
 
 def test_a_forms_token_counts_once_per_allocation_only(holding):

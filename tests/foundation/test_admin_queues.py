@@ -374,7 +374,7 @@ def test_each_queue_shows_its_count_and_oldest_date_in_words(admin_client, rows)
                                           "2 support requests past the SLA",
                                           f"oldest due {written(TODAY - 3 * DAY)}"],
         "Usage beyond an allocation": ["Usage beyond an allocation",
-                                       "2 usages beyond an allocation",
+                                       "2 usage reports beyond their allocation",
                                        f"oldest recorded {written(TODAY - 11 * DAY)}"],
     }
 
