@@ -14,6 +14,7 @@ from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from credits.ledger import balances
 from credits.ledger.balances import Figures, PoolFigures, pool_figures
 from credits.ledger.models import Account, Entry
 from credits.models import Provider
@@ -136,15 +137,8 @@ def transparency(today: date | None = None) -> Transparency:
                         burndowns=burndowns(providers, today))
 
 
-def available_in_pool() -> Decimal:
-    """What the pool can still give projects: the providers' pools and the earmarked cash
-    (three queries)."""
-    figures = pool_figures()
-    return sum((f.remaining for _, f in figures.providers), ZERO) + figures.cash.remaining
-
-
 def home_figures() -> dict[str, dict[str, Any]]:
     """The home page's figure: what the credit pool can still give projects, in words that
     fit its box ($1.2 million)."""
-    available = available_in_pool()
+    available = balances.pool_available()
     return {"credits_pool": {"available": available, "words": in_millions(available)}}

@@ -39,6 +39,14 @@ def cash_available() -> Decimal:
     return _sum(Q(account__kind=Account.Kind.CASH))
 
 
+def pool_available(on: date | None = None) -> Decimal:
+    """What the whole pool can still give projects on `on` (today): every provider's credits
+    not yet lapsed and the earmarked cash, in one query."""
+    on = on or timezone.localdate()
+    return _sum(Q(account__kind=Account.Kind.POOL, lot__valid_to__gte=on)
+                | Q(account__kind=Account.Kind.CASH))
+
+
 def soonest_expiry(provider: Provider, on: date | None = None) -> date | None:
     """The expiry date of the provider's pooled lot that lapses first, among those with
     credits left on `on` (today)."""
