@@ -39,9 +39,11 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy foundation/audit.py foundation/emails.py foundation/uploads.py \
 		foundation/transitions.py foundation/retries.py foundation/pagecache.py foundation/outbox.py \
+		foundation/backups.py foundation/outage.py \
 		foundation/accounts/services.py \
 		foundation/billing/services.py foundation/billing/events.py foundation/billing/stripe_sync.py \
-		foundation/checklists/services.py members/services/ credits/services/ projects/services/
+		foundation/checklists/services.py members/services/ credits/services/ credits/ledger/ \
+		projects/services/
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 
 ## Measure the pages against an empty Django view at 5,000 organizations (bench/README.md).
