@@ -96,12 +96,12 @@ def test_no_template_has_an_inline_script_or_event_handler():
     assert offenders == []
 
 
-def test_no_page_template_has_inline_styles_but_the_500_page_and_the_brand_tokens():
+def test_no_page_template_has_inline_styles_but_the_error_pages_and_the_brand_tokens():
     """base.html's <style> holds only settings.FOUNDATION_STYLE, allowed by its hash; the
-    503 page (foundation/outage.py) is self-contained as the 500 page is."""
+    500 and 503 pages' frame (_standalone.html) is self-contained."""
     offenders = sorted(str(p.relative_to(ROOT)) for p in pages()
                        if INLINE_STYLE.search(p.read_text()))
-    assert offenders == ["templates/500.html", "templates/503.html", "templates/base.html"]
+    assert offenders == ["templates/_standalone.html", "templates/base.html"]
 
 
 def test_the_scan_finds_what_it_looks_for():
