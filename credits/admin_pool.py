@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from credits import usd
 from credits.ledger import balances
 from foundation.admin_audit import AuditedModelAdmin
+from foundation.audit import long_date
 from foundation.transitions import DomainError
 
 from .models import ResourceRequest, UsageRecord
@@ -40,7 +41,7 @@ def _about(request: ResourceRequest) -> list[str]:
     available = balances.available(request.provider)
     return [
         f"{request.project} asks for {usd(request.amount)} of {request.provider} credits, "
-        f"{request.starts_on:%Y-%m-%d} to {request.ends_on:%Y-%m-%d}, about "
+        f"{long_date(request.starts_on)} to {long_date(request.ends_on)}, about "
         f"{usd(request.monthly_use)} a month.",
         f"What for: {request.purpose}",
         f"Available now: {usd(available)} of {request.provider} credits; "

@@ -192,7 +192,8 @@ def flag_overdue(*, now: datetime | None = None) -> list[SupportRequest]:
         support_request.flagged_at = now
         audit.record(support_request, action="support_request.flag",
                      old={"flagged_at": None}, new={"flagged_at": now.isoformat()},
-                     note=f"No response by {support_request.deadline:%Y-%m-%d %H:%M} UTC.")
+                     note=f"No response by {audit.long_date(support_request.deadline)}, "
+                          f"{support_request.deadline:%H:%M} UTC.")
     for address in emails.staff_emails():
         emails.queue(kind="support_overdue", obj=due[0], to=address,
                      occurrence=now.isoformat(), template="credits/emails/support_overdue",

@@ -212,7 +212,7 @@ def parse_csv(project: Project, data: bytes, *, today: date | None = None) -> li
         except ValueError:
             wrong.append(f"“{cells['date'][:40]}” is not a date written YYYY-MM-DD")
         if used_on and used_on > today:
-            wrong.append(f"{used_on.isoformat()} is still to come")
+            wrong.append(f"{audit.long_date(used_on)} is still to come")
         errors = Errors()
         amount = amount_from(cells["amount"], "amount", "amount", errors, positive=True)
         wrong += [message[:1].lower() + message[1:].rstrip(".")

@@ -16,6 +16,7 @@ from credits.ledger import balances
 from credits.ledger.models import LedgerTransaction
 from credits.models import UsageRecord
 from credits.services import usage
+from foundation.audit import long_date
 from foundation.models import AuditEntry, OutboundEmail
 from projects.models import Project, ProjectMaintainer
 from tests.accounts.factories import UserFactory
@@ -164,7 +165,7 @@ def bad_files(allocation, other):
                      ["Line 3: “30/11/2026” is not a date", "Line 4: “2026-02-30” is not"]),
         "future date": (csv_of("allocation,date,amount",
                                f"{allocation.pk},{TODAY + timedelta(days=3)},5"),
-                        ["Line 2: " + str(TODAY + timedelta(days=3)) + " is still to come"]),
+                        ["Line 2: " + long_date(TODAY + timedelta(days=3)) + " is still to come"]),
         "no allocation number": (csv_of("allocation,date,amount", f"AWS,{TODAY},5"),
                                  ["Line 2: “AWS” is not an allocation number"]),
         "missing column": (csv_of("allocation,amount", f"{allocation.pk},5"),
