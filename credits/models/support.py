@@ -1,13 +1,25 @@
 """A project's request for help to the technical contact of the sponsor whose provider it
 has an allocation of, and how fast that contact responded against the pledge's SLA."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.timesince import timesince
 
 from .pledges import Pledge
+
+
+def duration_words(duration: timedelta | None) -> str:
+    """A response time in words: "under a minute" below one (not "0 minutes"), else as
+    Django's timesince writes it; empty for none."""
+    if duration is None:
+        return ""
+    if duration < timedelta(minutes=1):
+        return "under a minute"
+    start = datetime(2000, 1, 1, tzinfo=UTC)  # any fixed instant
+    return timesince(start, start + duration)
 
 
 class SupportRequestQuerySet(models.QuerySet):
@@ -84,6 +96,12 @@ class SupportRequest(models.Model):
     @property
     def response_time(self) -> timedelta | None:
         return self.first_response_at - self.sent_at if self.first_response_at else None
+
+    @property
+    def response_words(self) -> str:
+        """How long the first response took, as a person says it: "under a minute", "3
+        hours, 5 minutes"; empty before any response."""
+        return duration_words(self.response_time)
 
     @property
     def within_sla(self) -> bool | None:

@@ -14,7 +14,7 @@ nothing."""
 
 import statistics
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -22,10 +22,10 @@ from django.core import signing
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils import timezone
-from django.utils.timesince import timesince
 
 from credits.ledger.models import Account, Entry
 from credits.models import Contribution, Pledge, SupportRequest
+from credits.models.support import duration_words
 from foundation import audit, emails
 from foundation.accounts.models import Organization, User
 from foundation.http import whole_number
@@ -228,12 +228,7 @@ class SponsorSupport:
 
     @property
     def median_words(self) -> str:
-        if self.median is None:
-            return ""
-        if self.median < timedelta(minutes=1):
-            return "under a minute"
-        start = datetime(2000, 1, 1, tzinfo=UTC)  # any fixed instant
-        return timesince(start, start + self.median)
+        return duration_words(self.median)
 
 
 def sponsor_figures(organization_ids: list[int] | None = None,

@@ -381,3 +381,15 @@ def test_the_figures_read_a_constant_number_of_queries(world, ask, admin_client)
                              subject=f"other {n}", message="Help")
     assert len(support.sponsor_figures()) == 2
     assert queries() == few
+
+
+def test_a_response_within_a_minute_reads_as_under_a_minute(world, ask, reply, client):
+    quick, slow = ask(subject="Quick"), ask(subject="Slow")
+    reply(quick, 0.01, "acknowledge")  # 36 seconds
+    reply(slow, 3.5, "acknowledge")
+    client.force_login(world["maintainer"])
+    with at(4):
+        page = client.get(url_of(world["allocation"])).content.decode()
+    assert "First response after under a minute." in page
+    assert "First response after 3\xa0hours, 30\xa0minutes." in page
+    assert "after 0\xa0minutes" not in page
