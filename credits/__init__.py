@@ -53,7 +53,8 @@ Where things live:
   requests to decide" and "Usage beyond an allocation".
 """
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -67,6 +68,15 @@ def programme_year() -> int:
 def usd(amount: Decimal) -> str:
     """An amount as a person writes it: $250,000, or $249,999.99 when it has cents."""
     return f"${amount:,.0f}" if amount == amount.to_integral_value() else f"${amount:,.2f}"
+
+
+def dollars(value: Any) -> Decimal | None:
+    """An amount of US dollars as a person writes it ("2500", "$2,500.50") as a Decimal
+    (which may still be NaN or infinite), or None when it is no number at all."""
+    try:
+        return Decimal(("" if value is None else str(value)).strip().replace(",", "").lstrip("$"))
+    except (InvalidOperation, ValueError):
+        return None
 
 
 def a_or_an(word: object) -> str:

@@ -8,7 +8,7 @@ after commit."""
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -19,7 +19,7 @@ from django.dispatch import receiver
 from django.http import Http404
 from django.utils import timezone
 
-from credits import programme_year, usd
+from credits import dollars, programme_year, usd
 from credits.models import MAX_AMOUNT, Contribution, Pledge, Provider
 from credits.selectors import is_admin, standing
 from credits.signals import contribution_received
@@ -72,9 +72,8 @@ def _amount(value: Any, key: str, errors: Errors) -> Decimal | None:
     if value is None or value == "":
         errors.add(key, "Give the amount in US dollars.")
         return None
-    try:
-        amount = Decimal(str(value).replace(",", "").strip().lstrip("$"))
-    except InvalidOperation:
+    amount = dollars(value)
+    if amount is None:
         errors.add(key, "Give the amount in US dollars as a number, e.g. 250000.")
         return None
     if not amount.is_finite() or amount <= 0:

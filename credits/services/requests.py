@@ -7,7 +7,7 @@ caller's rows before its accounts); a refusal from the ledger rolls everything b
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -16,7 +16,7 @@ from django.db.models import Q, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from credits import usd
+from credits import dollars, usd
 from credits.ledger import posting
 from credits.ledger.models import Account, Entry, Lot
 from credits.models import Contribution, Provider, ResourceRequest
@@ -100,11 +100,8 @@ def hosted_project_for(user: User, slug: str) -> Project:
 
 def amount_from(value: Any, key: str, what: str, errors: Errors, *, positive: bool) -> Decimal:
     """An amount as a person writes it ("2500", "$2,500.50"), or an error under `key`."""
-    try:
-        amount = Decimal(("" if value is None else str(value)).strip().replace(",", "").lstrip("$"))
-    except (InvalidOperation, ValueError):
-        amount = Decimal("NaN")
-    if not amount.is_finite():
+    amount = dollars(value)
+    if amount is None or not amount.is_finite():
         errors.add(key, f"Write the {what} in US dollars, e.g. 2500 or 2500.50.")
     elif amount < 0 or (positive and amount == 0):
         errors.add(key, f"The {what} must be more than zero." if positive
