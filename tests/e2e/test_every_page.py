@@ -202,11 +202,21 @@ def pool_world(maintainer) -> tuple:
 
 
 def pool_maintainer_pages(maintainer) -> list[tuple[str, str]]:
+    """The pool's pages, the support request's among them, and the page its contact reaches
+    by the e-mailed link (no account needed; here visited signed in as the others are)."""
+    from credits.services import support
+
     project, allocation, _ = pool_world(maintainer)
+    asked = support.request_send(allocation=allocation, actor=maintainer,
+                                 subject="GPU quota on the nightly runners",
+                                 message="Our jobs cannot start: the quota is exceeded.")
+    respond = support.respond_url(asked).split("://", 1)[1].split("/", 1)[1]
     base = f"/credits/projects/{project.slug}"
     return [(f"{base}/request/", "pool-request"),
             (f"{base}/allocations/{allocation.pk}/usage/", "pool-usage"),
-            (f"{base}/usage/import/", "pool-import"), ("/dashboard/", "pool-dashboard")]
+            (f"{base}/usage/import/", "pool-import"), ("/dashboard/", "pool-dashboard"),
+            (f"/credits/allocations/{allocation.pk}/support/", "support-request"),
+            (f"/{respond}", "support-respond")]
 
 
 def pool_staff_pages() -> list[tuple[str, str]]:
